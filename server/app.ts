@@ -1,0 +1,100 @@
+// createApp(deps): builds the store-backed engine, express, socket.io and the gateway. Nothing starts
+// on import and nothing listens until listen() is called, so tests can build many servers on port 0.
+import { createAdapter } from '@socket.io/redis-adapter'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { Redis } from 'ioredis'
+import { Server } from 'socket.io'
+import type { Config } from './config'
+import { Engine } from './engine'
+import { Broadcaster, type IO } from './gateway/broadcast'
+import { attachGateway } from './gateway/socket'
+import { Sessions } from './gateway/sessions'
+import { buildHttp } from './http/routes'
+import { isOriginAllowed } from './http/origin'
+import { openRedisStore } from './store/redis'
+import { openSqliteStore } from './store/sqlite'
+import type { Store } from './store/types'
+
+export const VERSION = '0.1.0'
+
+export async function openStore(config: Config): Promise<Store> {
+  if (config.redisUrl) return openRedisStore({ url: config.redisUrl, prefix: config.redisPrefix })
+  return openSqliteStore({ file: path.join(config.dataDir, 'congress.db') })
+}
+
+export interface App {
+  config: Config
+  store: Store
+  engine: Engine
+  io: IO
+  httpServer: http.Server
+  broadcaster: Broadcaster
+  sessions: Sessions
+  /** Listens on the port (0 = any free one) and resolves the URL. */
+  listen(port?: number, host?: string): Promise<string>
+  close(): Promise<void>
+}
+
+export async function createApp(deps: { config: Config; store: Store }): Promise<App> {
+  const { config, store } = deps
+  const engine = new Engine(store.log)
+  await engine.start()
+
+  const httpServer = http.createServer()
+  const io: IO = new Server(httpServer, {
+    maxHttpBufferSize: config.maxMessageBytes,
+    pingInterval: 10_000,
+    pingTimeout: 8_000,
+    // A tablet that stops reading is dropped instead of buffering without bound.
+    perMessageDeflate: false,
+    allowRequest: (req, cb) => {
+      const ok = isOriginAllowed(req.headers.origin, req.headers.host, config.allowedOrigins)
+      cb(ok ? null : 'origin not allowed', ok)
+    },
+  })
+
+  let adapterClients: Redis[] = []
+  if (store.kind === 'redis' && config.redisUrl) {
+    const pub = new Redis(config.redisUrl, { lazyConnect: true })
+    const sub = pub.duplicate()
+    pub.on('error', () => {})
+    sub.on('error', () => {})
+    await Promise.all([pub.connect(), sub.connect()])
+    adapterClients = [pub, sub]
+    io.adapter(createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }))
+  }
+
+  const broadcaster = new Broadcaster(io, engine, config.nodeId, config.broadcastIntervalMs)
+  const sessions = new Sessions(store, engine, io)
+  attachGateway({ io, engine, store, config, broadcaster, sessions })
+  const expressApp = buildHttp({ config, engine, store, sessions, version: VERSION })
+  httpServer.on('request', expressApp)
+
+  return {
+    config,
+    store,
+    engine,
+    io,
+    httpServer,
+    broadcaster,
+    sessions,
+    listen(port = config.port, host = config.host) {
+      return new Promise((resolve, reject) => {
+        httpServer.once('error', reject)
+        httpServer.listen(port, host, () => {
+          const a = httpServer.address() as AddressInfo
+          resolve(`http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${a.port}`)
+        })
+      })
+    },
+    async close() {
+      broadcaster.close()
+      engine.stop()
+      await new Promise<void>((resolve) => io.close(() => resolve()))
+      for (const c of adapterClients) c.disconnect()
+      await store.close()
+    },
+  }
+}

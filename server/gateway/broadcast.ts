@@ -1,0 +1,127 @@
+// Pushes state to this node's own sockets after each commit. Every node follows the whole log, so
+// each one broadcasts locally (io.local): no state crosses the socket.io adapter. Broadcasts are
+// coalesced: at most one per audience per interval, however many check-ins arrive.
+import type { Server } from 'socket.io'
+import type { StoredEvent } from '../../shared/domain/events'
+import { summarize } from '../../shared/domain/quorum'
+import { chairView, deskView, ownStatus, publicView, rosterRow, viewFor, type ViewKind } from '../../shared/domain/views'
+import type { MeetingState } from '../../shared/domain/types'
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, Snapshot, SocketData } from '../../shared/protocol'
+import type { Engine } from '../engine'
+
+export type IO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
+
+export const rooms = {
+  view: (k: ViewKind) => `view:${k}`,
+  person: (id: string) => `person:${id}`,
+  token: (tokenHash: string) => `tok:${tokenHash}`,
+}
+
+/** Which persons an event touches, for per-person pushes and roster patches. */
+function touched(events: StoredEvent[], state: MeetingState, into: Set<string>): boolean {
+  let all = false
+  for (const { event: e } of events) {
+    if ('personId' in e) into.add(e.personId)
+    else if (e.type === 'person.saved') into.add(e.person.id)
+    else if (e.type === 'roster.imported') all = true
+    else if (e.type === 'meeting.created' || e.type === 'meeting.configured') all = true
+  }
+  if (all) for (const id of state.persons.keys()) into.add(id)
+  return all
+}
+
+export class Broadcaster {
+  private dirty = new Set<string>()
+  private removed = new Set<string>()
+  private full = false
+  private timer: NodeJS.Timeout | null = null
+  private lastFlush = 0
+  private snapshotCache = new Map<ViewKind, { version: number; view: Snapshot['view'] }>()
+  private knownIds = new Set<string>()
+  /** Counters for the benchmarks. */
+  stats = { flushes: 0 }
+
+  constructor(
+    private readonly io: IO,
+    private readonly engine: Engine,
+    private readonly nodeId: string,
+    private readonly intervalMs: number,
+  ) {
+    for (const id of engine.state.persons.keys()) this.knownIds.add(id)
+    engine.on('committed', (events, state) => {
+      if (touched(events, state, this.dirty)) this.full = true
+      this.schedule()
+    })
+  }
+
+  private schedule(): void {
+    if (this.timer) return
+    const wait = Math.max(0, this.lastFlush + this.intervalMs - Date.now())
+    this.timer = setTimeout(() => this.flush(), wait)
+  }
+
+  /** The view for a role at the current version, built once per version and shared by sockets. */
+  snapshot(kind: ViewKind, personId: string | null): Snapshot {
+    const s = this.engine.state
+    let cached = this.snapshotCache.get(kind)
+    if (!cached || cached.version !== s.version) {
+      cached = { version: s.version, view: viewFor(kind, s) }
+      this.snapshotCache.set(kind, cached)
+    }
+    return {
+      kind,
+      version: s.version,
+      serverTime: Date.now(),
+      view: cached.view,
+      me: personId ? ownStatus(s, personId) : null,
+      node: this.nodeId,
+    }
+  }
+
+  flush(): void {
+    this.timer = null
+    this.lastFlush = Date.now()
+    this.stats.flushes++
+    const s = this.engine.state
+    const sum = summarize(s)
+    const serverTime = Date.now()
+    const local = this.io.local
+    const pub = publicView(s, sum)
+    local.to(rooms.view('public')).emit('state:changed', { kind: 'public', version: s.version, serverTime, view: pub })
+    local.to(rooms.view('chair')).emit('state:changed', { kind: 'chair', version: s.version, serverTime, view: chairView(s, sum) })
+    const { roster: _omit, ...desk } = deskView(s, sum)
+    local.to(rooms.view('desk')).emit('state:changed', { kind: 'desk', version: s.version, serverTime, view: desk })
+
+    if (this.dirty.size || this.full) {
+      const rows = []
+      const removed: string[] = []
+      for (const id of this.dirty) {
+        const p = s.persons.get(id)
+        if (p) {
+          rows.push(rosterRow(s, p))
+          this.knownIds.add(id)
+        }
+      }
+      if (this.full) {
+        for (const id of this.knownIds) if (!s.persons.has(id)) removed.push(id)
+        for (const id of removed) this.knownIds.delete(id)
+      }
+      local.to(rooms.view('desk')).emit('roster:patched', { version: s.version, rows, removed })
+      const rooms_ = this.io.of('/').adapter.rooms
+      for (const id of this.dirty) {
+        // Skip the lookup for persons with no socket on this node (most of them on a big hall).
+        if (!rooms_.has(rooms.person(id))) continue
+        const me = ownStatus(s, id)
+        if (me) local.to(rooms.person(id)).emit('me:updated', me)
+      }
+    }
+    this.dirty.clear()
+    this.removed.clear()
+    this.full = false
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+  }
+}

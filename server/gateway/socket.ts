@@ -1,0 +1,123 @@
+// The socket.io edge: handshake authentication, then one wrapper for every command:
+// rate limit -> validate (zod) -> authorize (role) -> decide in the engine -> ack. Nothing a client
+// sends can throw past this file.
+import type { Socket } from 'socket.io'
+import { commands } from '../../shared/domain/commands'
+import { viewKindFor } from '../../shared/domain/views'
+import { ackError, type Lang } from '../../shared/errors'
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../../shared/protocol'
+import { describeIssues, handshakeSchema, schemas, type CommandName } from '../../shared/schemas'
+import type { Config } from '../config'
+import { sha256, type Engine } from '../engine'
+import type { Store } from '../store/types'
+import { rooms, type Broadcaster, type IO } from './broadcast'
+import { TokenBucket } from './rate-limit'
+import type { Sessions } from './sessions'
+
+type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
+
+const COMMAND_NAMES = new Set<string>(Object.keys(schemas))
+
+/** Side effects that must follow certain commits, on top of the broadcast. */
+type AfterCommit = (name: CommandName, payload: unknown, result: unknown) => void
+
+export function attachGateway(deps: {
+  io: IO
+  engine: Engine
+  store: Store
+  config: Config
+  broadcaster: Broadcaster
+  sessions: Sessions
+}): void {
+  const { io, engine, store, config, broadcaster, sessions } = deps
+
+  io.use(async (socket, next) => {
+    const parsed = handshakeSchema.safeParse(socket.handshake.auth ?? {})
+    const lang: Lang = (socket.handshake.auth as { lang?: string } | undefined)?.lang === 'en' ? 'en' : 'zh'
+    const fail = (code: 'UNAUTHENTICATED' | 'SESSION_REPLACED' | 'STORE_UNAVAILABLE') => {
+      const err = new Error(code) as Error & { data?: unknown }
+      err.data = ackError(code, {}, lang)
+      next(err)
+    }
+    if (!parsed.success) return fail('UNAUTHENTICATED')
+    try {
+      const tokenHash = sha256(parsed.data.token)
+      const found = await store.sessions.lookup(tokenHash)
+      if (!found) return fail('UNAUTHENTICATED')
+      if (found.replaced) return fail('SESSION_REPLACED')
+      const person = engine.state.persons.get(found.personId)
+      if (!person) return fail('UNAUTHENTICATED')
+      socket.data = { personId: person.id, role: person.role, lang, kind: viewKindFor(person.role) }
+      void socket.join([rooms.view(socket.data.kind), rooms.person(person.id), rooms.token(tokenHash)])
+      next()
+    } catch {
+      fail('STORE_UNAVAILABLE')
+    }
+  })
+
+  const after: AfterCommit = (name, payload) => {
+    if (name === 'credential:revoke') {
+      void sessions.endAll((payload as { personId: string }).personId, 'CREDENTIAL_REVOKED')
+    }
+  }
+
+  io.on('connection', (socket: AppSocket) => {
+    const bucket = new TokenBucket(config.rateLimitPerSecond, config.rateLimitBurst)
+    socket.emit('state:snapshot', broadcaster.snapshot(socket.data.kind, socket.data.personId))
+
+    socket.on('system:ping', (...args: unknown[]) => {
+      const ack = args.find((a) => typeof a === 'function') as ((r: unknown) => void) | undefined
+      ack?.({ ok: true, data: { serverTime: Date.now() } })
+    })
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (COMMAND_NAMES.has(event) || event === 'system:ping') return
+      const ack = args.find((a) => typeof a === 'function') as ((r: unknown) => void) | undefined
+      ack?.(ackError('UNKNOWN_COMMAND', { command: event.slice(0, 60) }, socket.data.lang))
+    })
+
+    for (const name of COMMAND_NAMES as Set<CommandName>) {
+      socket.on(name, (async (...args: unknown[]) => {
+        const ackFn = typeof args[args.length - 1] === 'function' ? (args.pop() as (r: unknown) => void) : null
+        const reply = (r: unknown) => {
+          try {
+            ackFn?.(r)
+          } catch {
+            // The client went away; nothing to tell.
+          }
+        }
+        const lang = socket.data.lang
+        try {
+          if (!bucket.take()) return reply(ackError('RATE_LIMITED', {}, lang))
+          const raw = args.length === 0 || args[0] === undefined || args[0] === null ? {} : args[0]
+          const parsed = schemas[name].safeParse(raw)
+          if (!parsed.success) {
+            const details = describeIssues(parsed.error)
+            return reply(ackError('INVALID_PAYLOAD', { details: details.join('; ') }, lang, details))
+          }
+          const spec = commands[name] as (typeof commands)[CommandName]
+          const actor = { personId: socket.data.personId, role: socket.data.role }
+          if (!spec.roles.includes(actor.role)) return reply(ackError('FORBIDDEN', {}, lang))
+          if (name === 'state:sync') {
+            return reply({ ok: true, data: broadcaster.snapshot(socket.data.kind, socket.data.personId) })
+          }
+          const res = await engine.submit(
+            (state, ctx) => (spec.decide as (s: typeof state, p: unknown, a: typeof actor, c: typeof ctx) => ReturnType<typeof spec.decide>)(
+              state,
+              parsed.data,
+              actor,
+              ctx,
+            ),
+            actor,
+          )
+          if (!res.ok) return reply(ackError(res.error, res.params ?? {}, lang, res.details))
+          after(name, parsed.data, res.result)
+          reply({ ok: true, data: res.result })
+        } catch (err) {
+          console.error(`[gateway] ${name} failed`, err)
+          reply(ackError('INTERNAL', {}, lang))
+        }
+      }) as never)
+    }
+  })
+}

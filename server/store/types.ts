@@ -1,0 +1,65 @@
+// The ports the server persists through. Two adapters implement them: SQLite (embedded, one node)
+// and Redis (several nodes); test/integration/store-contract.test.ts holds both to one contract.
+import type { StoredEvent } from '../../shared/domain/events'
+
+/** The log's head moved since the caller last read it: catch up and decide again. */
+export class ConflictError extends Error {
+  constructor(public readonly head: number) {
+    super(`log head is ${head}`)
+    this.name = 'ConflictError'
+  }
+}
+
+/** The store cannot take writes right now (Redis down, disk full); nothing was written. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'StoreUnavailableError'
+  }
+}
+
+/** The append-only, hash-chained meeting log. */
+export interface EventLog {
+  /** Events with seq > after, in order, at most `limit`. */
+  read(after: number, limit?: number): Promise<StoredEvent[]>
+  /** Appends the batch (seqs expected+1…) only if the head is still `expected`; resolves once the
+   * batch is durable. Throws ConflictError when another writer got there first. */
+  append(expected: number, events: StoredEvent[]): Promise<void>
+  /** The seq of the last event. */
+  head(): Promise<number>
+  /** Delivers events appended by any writer after `after`, in order, possibly with repeats. */
+  watch(after: number, onEvents: (events: StoredEvent[]) => void): () => void
+}
+
+export interface SessionLookup {
+  personId: string
+  /** A later login of the same person replaced this session. */
+  replaced: boolean
+}
+
+/** Login sessions: one live token per person; a new login replaces the old one. */
+export interface SessionStore {
+  /** Makes tokenHash the person's only live session; the previous one becomes `replaced`. */
+  start(personId: string, tokenHash: string): Promise<void>
+  lookup(tokenHash: string): Promise<SessionLookup | null>
+  /** Ends one session (logout). */
+  end(tokenHash: string): Promise<void>
+  /** Ends every session of a person (card revoked). */
+  endAll(personId: string): Promise<void>
+}
+
+export interface StoreHealth {
+  ok: boolean
+  kind: 'sqlite' | 'redis'
+  /** Whether an ack really means the write is on disk (fsync per write). */
+  durable: boolean
+  detail?: string
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'redis'
+  log: EventLog
+  sessions: SessionStore
+  health(): Promise<StoreHealth>
+  close(): Promise<void>
+}

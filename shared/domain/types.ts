@@ -1,0 +1,134 @@
+// The meeting's vocabulary: the entities the event log talks about and the folded state.
+// Pure data, no I/O; imported by the server and the client alike.
+
+/** 会议类型: 党代会 (congress), 全委会 (committee plenary), 基层党代会/党员大会 (grassroots). */
+export const MEETING_TYPES = ['congress', 'plenary', 'grassroots'] as const
+export type MeetingType = (typeof MEETING_TYPES)[number]
+
+/** Who a login belongs to. 代表 delegate, 列席人员 observer, 工作人员 staff, 执行主席 chair,
+ * 大会秘书处 secretariat, 大屏 display. */
+export const ROLES = ['delegate', 'observer', 'staff', 'chair', 'secretariat', 'display'] as const
+export type Role = (typeof ROLES)[number]
+
+/** 代表资格状态: suspended (停止执行职务) and terminated (终止) delegates do not count as "should attend". */
+export const PERSON_STATUSES = ['active', 'suspended', 'terminated'] as const
+export type PersonStatus = (typeof PERSON_STATUSES)[number]
+
+/** Where a person is now: absent (未到), present (已签到), left (已离场, a walk-out), leave (请假). */
+export const PRESENCES = ['absent', 'present', 'left', 'leave'] as const
+export type Presence = (typeof PRESENCES)[number]
+
+/** 请假事由: 因事 (business) or 因病 (illness). */
+export const LEAVE_REASONS = ['business', 'illness'] as const
+export type LeaveReason = (typeof LEAVE_REASONS)[number]
+
+export type Gender = 'M' | 'F' | ''
+
+/** A quorum or threshold as a fraction: present * den  > should * num ('gt'), or >= ('gte'). */
+export interface QuorumRule {
+  num: number
+  den: number
+  op: 'gt' | 'gte'
+}
+
+/** The quorum per purpose. `general` opens the meeting; the others gate elections and votes. */
+export interface QuorumRules {
+  general: QuorumRule
+  election: QuorumRule
+  vote: QuorumRule
+  appointment: QuorumRule
+}
+
+/** 会议: one annual session (e.g. 中共某某县第十五次代表大会第二次会议). */
+export interface Meeting {
+  id: string
+  name: string
+  type: MeetingType
+  quorum: QuorumRules
+  /** Whether delegates may check themselves in on their tablets. */
+  selfCheckIn: boolean
+  createdAt: number
+}
+
+/** 代表团 / 代表活动组. */
+export interface Delegation {
+  id: string
+  name: string
+  order: number
+}
+
+/** Anyone with a login: delegates, observers, staff, the chair, the secretariat, displays. */
+export interface Person {
+  id: string
+  name: string
+  gender: Gender
+  role: Role
+  delegationId: string | null
+  seat: string
+  status: PersonStatus
+  /** 表决权: observers and alternates have none. */
+  votingRight: boolean
+}
+
+export interface Attendance {
+  presence: Presence
+  leaveReason: LeaveReason | null
+  /** When the current presence began (server time, ms). */
+  since: number | null
+  via: 'desk' | 'tablet' | null
+  /** For a check-in: the attendance it replaced, which an undo restores. */
+  before?: Omit<Attendance, 'before'>
+}
+
+export const NO_ATTENDANCE: Attendance = { presence: 'absent', leaveReason: null, since: null, via: null }
+
+/** The folded log. Maps are replaced entry by entry, never mutated inside an entry, so a shallow
+ * clone of the maps is an independent draft (see cloneState). */
+export interface MeetingState {
+  /** Sequence number of the last event folded in; the version every view carries. */
+  version: number
+  /** Hash of the last event (the chain head). */
+  head: string
+  meeting: Meeting | null
+  delegations: Map<string, Delegation>
+  persons: Map<string, Person>
+  attendance: Map<string, Attendance>
+  /** Credential hash -> person id, for the live (unrevoked) code of each person. */
+  credentials: Map<string, string>
+  /** Person id -> live credential hash. */
+  credentialOf: Map<string, string>
+  /** Hashes of revoked or superseded codes, so that a scanned old card gets a precise message. */
+  revokedCredentials: Map<string, string>
+}
+
+export function emptyState(): MeetingState {
+  return {
+    version: 0,
+    head: '',
+    meeting: null,
+    delegations: new Map(),
+    persons: new Map(),
+    attendance: new Map(),
+    credentials: new Map(),
+    credentialOf: new Map(),
+    revokedCredentials: new Map(),
+  }
+}
+
+export function cloneState(s: MeetingState): MeetingState {
+  return {
+    ...s,
+    delegations: new Map(s.delegations),
+    persons: new Map(s.persons),
+    attendance: new Map(s.attendance),
+    credentials: new Map(s.credentials),
+    credentialOf: new Map(s.credentialOf),
+    revokedCredentials: new Map(s.revokedCredentials),
+  }
+}
+
+/** Who issued a command, as established at the handshake. */
+export interface Actor {
+  personId: string
+  role: Role
+}

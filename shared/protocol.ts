@@ -1,0 +1,99 @@
+// The contract between the server and every client (tablets, desk, chair, display, third-party
+// keypads): socket.io event maps, ack shapes and the snapshot/patch messages. docs/PROTOCOL.md
+// describes the same in prose.
+import type { Ack, AckError } from './errors'
+import type { PersonBrief } from './domain/commands'
+import type { AnyView, ChairView, DeskView, OwnStatus, PublicView, RosterRow, ViewKind } from './domain/views'
+import type { Presence, Role } from './domain/types'
+import type { CommandName, CommandPayload } from './schemas'
+
+export type { Ack, AckError } from './errors'
+
+/** What each command's ack carries on success. */
+export interface CommandResults {
+  'state:sync': Snapshot
+  'meeting:configure': null
+  'attendance:checkIn': PersonBrief & { previous: Presence }
+  'attendance:undoCheckIn': PersonBrief
+  'attendance:checkOut': PersonBrief
+  'attendance:registerLeave': PersonBrief
+  'attendance:cancelLeave': PersonBrief
+  'person:save': PersonBrief
+  'credential:issue': { issued: Array<PersonBrief & { code: string; role: Role }> }
+  'credential:revoke': PersonBrief
+}
+
+/** A whole view at one version: sent on connect and on request, and after any gap. */
+export interface Snapshot {
+  kind: ViewKind
+  version: number
+  /** Server clock (ms since epoch) when the snapshot was built; clients derive their offset. */
+  serverTime: number
+  view: AnyView
+  /** The logged-in person's own status (absent for displays that are not persons). */
+  me: OwnStatus | null
+  /** Which node answered, for diagnostics and multi-node tests. */
+  node: string
+}
+
+export interface StateChanged {
+  kind: ViewKind
+  version: number
+  serverTime: number
+  view: PublicView | ChairView | Omit<DeskView, 'roster'>
+}
+
+export interface RosterPatch {
+  version: number
+  rows: RosterRow[]
+  /** Ids removed by a replacing import. */
+  removed: string[]
+}
+
+export interface SessionEnded {
+  code: 'SESSION_REPLACED' | 'CREDENTIAL_REVOKED'
+  message: string
+  messages: { zh: string; en: string }
+}
+
+type CommandHandler<C extends CommandName> = (payload: CommandPayload<C>, ack: (res: Ack<CommandResults[C]>) => void) => void
+
+export type ClientToServerEvents = { [C in CommandName]: CommandHandler<C> } & {
+  /** Does nothing and acks at once: clients measure latency with it, the benchmark its ceiling. */
+  'system:ping': (payload: Record<string, never>, ack: (res: Ack<{ serverTime: number }>) => void) => void
+}
+
+export interface ServerToClientEvents {
+  'state:snapshot': (s: Snapshot) => void
+  'state:changed': (s: StateChanged) => void
+  'roster:patched': (p: RosterPatch) => void
+  'me:updated': (me: OwnStatus) => void
+  'session:ended': (e: SessionEnded) => void
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface InterServerEvents {}
+
+export interface SocketData {
+  personId: string
+  role: Role
+  lang: 'zh' | 'en'
+  kind: ViewKind
+}
+
+/** The handshake a client sends: `io(url, { auth: { token, lang } })`, token from POST /api/login. */
+export interface HandshakeAuth {
+  token: string
+  lang?: 'zh' | 'en'
+}
+
+/** POST /api/login reply data. */
+export interface LoginResult {
+  token: string
+  personId: string
+  name: string
+  role: Role
+}
+
+export type { AnyView, ChairView, DeskView, OwnStatus, PublicView, RosterRow, ViewKind, PersonBrief }
+export type ConnectError = AckError
