@@ -31,6 +31,8 @@ export interface Config {
   trustProxy: boolean
   /** STATIC_DIR: the built pages (default dist/client). */
   staticDir: string
+  /** TIME_ZONE: how times are written in exports and reports (default Asia/Shanghai). */
+  timeZone: string
 }
 
 function int(v: string | undefined, d: number): number {
@@ -55,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxMessageBytes: int(env.MAX_MESSAGE_BYTES, 64 * 1024),
     trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
     staticDir: path.resolve(env.STATIC_DIR || 'dist/client'),
+    timeZone: env.TIME_ZONE || 'Asia/Shanghai',
   }
 }
 

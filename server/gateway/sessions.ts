@@ -9,6 +9,7 @@ import type { Store } from '../store/types'
 import { rooms, type IO } from './broadcast'
 
 export class Sessions {
+  private readonly timers = new Set<NodeJS.Timeout>()
   constructor(
     private readonly store: Store,
     private readonly engine: Engine,
@@ -55,13 +56,27 @@ export class Sessions {
     const target = keepTokenHash
       ? this.io.to(rooms.person(personId)).except(rooms.token(keepTokenHash))
       : this.io.to(rooms.person(personId))
-    target.emit('session:ended', ended)
+    try {
+      target.emit('session:ended', ended)
+    } catch (err) {
+      console.error('[sessions] could not notify the old session', (err as Error).message)
+    }
     // Give the message a moment to reach the device before the connection closes.
-    setTimeout(() => {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
       const t = keepTokenHash
         ? this.io.in(rooms.person(personId)).except(rooms.token(keepTokenHash))
         : this.io.in(rooms.person(personId))
-      t.disconnectSockets(true)
-    }, 300).unref()
+      Promise.resolve()
+        .then(() => t.disconnectSockets(true))
+        .catch((err) => console.error('[sessions] could not disconnect the old session', (err as Error).message))
+    }, 300)
+    timer.unref()
+    this.timers.add(timer)
+  }
+
+  close(): void {
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
   }
 }

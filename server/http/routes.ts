@@ -151,7 +151,7 @@ export function buildHttp(deps: {
     if (!(await auth(req, res, ['secretariat', 'chair']))) return
     res.setHeader('Content-Type', 'text/csv; charset=utf-8')
     res.setHeader('Content-Disposition', `attachment; filename="roster-${new Date().toISOString().slice(0, 10)}.csv"`)
-    res.send(exportRosterCsv(engine.state))
+    res.send(exportRosterCsv(engine.state, { timeZone: config.timeZone }))
   })
 
   app.get('/api/roster/template.csv', (_req, res) => {
