@@ -10,9 +10,13 @@ async function main(): Promise<void> {
   const health = await store.health()
   if (!health.durable) console.warn(`[store] WARNING: ${health.kind} is not durable: ${health.detail ?? ''}`)
   const app = await createApp({ config, store })
+  let seeded = false
   if (config.seedDemo) {
     const codes = await seedDemoIfEmpty(app.engine)
-    if (codes) writeCredentialsFile(config.dataDir, codes)
+    if (codes) {
+      writeCredentialsFile(config.dataDir, codes)
+      seeded = true
+    }
   }
   const url = await app.listen()
   const port = new URL(url).port
@@ -28,7 +32,7 @@ async function main(): Promise<void> {
     console.log(`  chair console     http://${h}:${port}/chair`)
     console.log(`  hall display      http://${h}:${port}/display`)
   }
-  if (config.seedDemo && !config.redisUrl) console.log(`  demo login codes  ${credentialsFile(config.dataDir)}  (fresh ones: npm run credentials)`)
+  if (seeded || (config.seedDemo && !config.redisUrl)) console.log(`  demo login codes  ${credentialsFile(config.dataDir)}  (fresh ones: npm run credentials)`)
 
   let stopping = false
   const stop = async (sig: string) => {

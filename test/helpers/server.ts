@@ -6,6 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { Redis } from 'ioredis'
 import { io as ioc, type Socket } from 'socket.io-client'
+import { inject } from 'vitest'
 import { createApp, type App } from '../../server/app'
 import { defaultConfig, type Config } from '../../server/config'
 import { seedDemoIfEmpty, type IssuedCode } from '../../server/seed'
@@ -18,7 +19,8 @@ import type { ClientToServerEvents, LoginResult, ServerToClientEvents, Snapshot 
 export type StoreKind = 'sqlite' | 'redis'
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+/** The suite's own Redis (test/setup/redis.ts), or TEST_REDIS_URL. */
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? inject('redisUrl')
 export const STORE_KINDS: StoreKind[] = ['sqlite', 'redis']
 
 export function tempDir(prefix = 'cm-test-'): string {
