@@ -91,7 +91,6 @@ export async function createApp(deps: { config: Config; store: Store }): Promise
     },
     async close() {
       broadcaster.close()
-      sessions.close()
       engine.stop()
       await new Promise<void>((resolve) => io.close(() => resolve()))
       for (const c of adapterClients) c.disconnect()

@@ -9,7 +9,6 @@ import type { Store } from '../store/types'
 import { rooms, type IO } from './broadcast'
 
 export class Sessions {
-  private readonly timers = new Set<NodeJS.Timeout>()
   constructor(
     private readonly store: Store,
     private readonly engine: Engine,
@@ -23,12 +22,13 @@ export class Sessions {
     if (!person) return ackError('INVALID_CODE', {}, lang)
     const token = randomBytes(24).toString('base64url')
     const tokenHash = sha256(token)
+    let previous: string | null
     try {
-      await this.store.sessions.start(person.id, tokenHash)
+      previous = await this.store.sessions.start(person.id, tokenHash)
     } catch {
       return ackError('STORE_UNAVAILABLE', {}, lang)
     }
-    this.kick(person.id, 'SESSION_REPLACED', tokenHash)
+    if (previous) this.kick(rooms.token(previous), 'SESSION_REPLACED')
     return { ok: true, data: { token, personId: person.id, name: person.name, role: person.role } }
   }
 
@@ -46,37 +46,22 @@ export class Sessions {
     } catch (err) {
       console.error('[sessions] could not end sessions', (err as Error).message)
     }
-    this.kick(personId, reason, null)
+    this.kick(rooms.person(personId), reason)
   }
 
-  /** Tells the person's other devices why, then disconnects them (not the new session's socket). */
-  private kick(personId: string, code: SessionEnded['code'], keepTokenHash: string | null): void {
+  /** Tells the sockets of a room why they are being closed, then closes them. The message is
+   * queued before the close, and engine.io drains its write buffer before closing. */
+  private kick(room: string, code: SessionEnded['code']): void {
     const messages = ackError(code).messages
     const ended: SessionEnded = { code, message: messages.zh, messages }
-    const target = keepTokenHash
-      ? this.io.to(rooms.person(personId)).except(rooms.token(keepTokenHash))
-      : this.io.to(rooms.person(personId))
     try {
-      target.emit('session:ended', ended)
+      this.io.to(room).emit('session:ended', ended)
+      Promise.resolve(this.io.in(room).disconnectSockets(true)).catch((err) =>
+        console.error('[sessions] could not disconnect the old session', (err as Error).message),
+      )
     } catch (err) {
-      console.error('[sessions] could not notify the old session', (err as Error).message)
+      console.error('[sessions] could not end the old session', (err as Error).message)
     }
-    // Give the message a moment to reach the device before the connection closes.
-    const timer = setTimeout(() => {
-      this.timers.delete(timer)
-      const t = keepTokenHash
-        ? this.io.in(rooms.person(personId)).except(rooms.token(keepTokenHash))
-        : this.io.in(rooms.person(personId))
-      Promise.resolve()
-        .then(() => t.disconnectSockets(true))
-        .catch((err) => console.error('[sessions] could not disconnect the old session', (err as Error).message))
-    }, 300)
-    timer.unref()
-    this.timers.add(timer)
   }
 
-  close(): void {
-    for (const t of this.timers) clearTimeout(t)
-    this.timers.clear()
-  }
 }

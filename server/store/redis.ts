@@ -32,7 +32,7 @@ local old = redis.call('HGET', KEYS[2], ARGV[1])
 if old then redis.call('HSET', KEYS[1], old, '!' .. ARGV[1]) end
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-return 1
+return old
 `
 
 const END_ALL = `
@@ -135,14 +135,15 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<Store> {
 
   const sessions: SessionStore = {
     async start(personId, tokenHash) {
-      await call(() =>
-        (cmd as unknown as { cmStartSession(...a: string[]): Promise<number> }).cmStartSession(
+      const previous = await call(() =>
+        (cmd as unknown as { cmStartSession(...a: string[]): Promise<string | null> }).cmStartSession(
           k.sessionByToken,
           k.sessionByPerson,
           personId,
           tokenHash,
         ),
       )
+      return previous || null
     },
     async lookup(tokenHash) {
       const v = await call(() => cmd.hget(k.sessionByToken, tokenHash))

@@ -73,9 +73,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   )
   const sEnd = db.prepare('DELETE FROM sessions WHERE token_hash = ?')
   const sEndAll = db.prepare('DELETE FROM sessions WHERE person_id = ?')
-  const startTx = db.transaction((personId: string, tokenHash: string) => {
+  const sLive = db.prepare<[string], { token_hash: string }>('SELECT token_hash FROM sessions WHERE person_id = ? AND replaced = 0')
+  const startTx = db.transaction((personId: string, tokenHash: string): string | null => {
+    const previous = sLive.get(personId)?.token_hash ?? null
     sReplace.run(personId)
     sInsert.run(tokenHash, personId)
+    return previous
   })
 
   function guard<T>(fn: () => T): T {
@@ -133,7 +136,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
 
   const sessions: SessionStore = {
     async start(personId, tokenHash) {
-      guard(() => startTx.immediate(personId, tokenHash))
+      return guard(() => startTx.immediate(personId, tokenHash))
     },
     async lookup(tokenHash) {
       const r = guard(() => sGet.get(tokenHash))

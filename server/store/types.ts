@@ -39,8 +39,9 @@ export interface SessionLookup {
 
 /** Login sessions: one live token per person; a new login replaces the old one. */
 export interface SessionStore {
-  /** Makes tokenHash the person's only live session; the previous one becomes `replaced`. */
-  start(personId: string, tokenHash: string): Promise<void>
+  /** Makes tokenHash the person's only live session; the previous one becomes `replaced` and its
+   * token hash is returned, so that exactly its sockets can be told and closed. */
+  start(personId: string, tokenHash: string): Promise<string | null>
   lookup(tokenHash: string): Promise<SessionLookup | null>
   /** Ends one session (logout). */
   end(tokenHash: string): Promise<void>

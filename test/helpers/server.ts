@@ -129,29 +129,12 @@ export async function startHall(kind: StoreKind, overrides: Partial<Config> = {}
     display: codes.find((c) => c.role === 'display')!,
     clients,
     async login(code, srv = server) {
-      const res = await fetch(`${srv.url}/api/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code }),
-      })
-      const body = (await res.json()) as Ack<LoginResult>
-      if (!body.ok) throw new Error(`login failed: ${body.code}`)
-      return body.data
+      return loginAt(srv.url, code)
     },
     async connect(code, srv = server, opts = {}) {
-      const login = await hall.login(code, srv)
-      const socket: Client = ioc(srv.url, {
-        auth: { token: login.token, lang: opts.lang ?? 'zh' },
-        transports: ['websocket'],
-        reconnection: true,
-        forceNew: true,
-      })
-      clients.push(socket)
-      const snapshot = await new Promise<Snapshot>((resolve, reject) => {
-        socket.once('state:snapshot', resolve)
-        socket.once('connect_error', reject)
-      })
-      return { socket, snapshot, login }
+      const r = await connectAt(srv.url, code, opts)
+      clients.push(r.socket)
+      return r
     },
     async close() {
       for (const c of clients) c.disconnect()
@@ -161,6 +144,38 @@ export async function startHall(kind: StoreKind, overrides: Partial<Config> = {}
     },
   }
   return hall
+}
+
+export async function loginAt(url: string, code: string): Promise<LoginResult> {
+  const res = await fetch(`${url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code }),
+  })
+  const body = (await res.json()) as Ack<LoginResult>
+  if (!body.ok) throw new Error(`login failed: ${body.code}`)
+  return body.data
+}
+
+/** Logs in over HTTP, connects a socket.io client and waits for its first snapshot. The caller
+ * disconnects it (Hall.connect does so on close). */
+export async function connectAt(
+  url: string,
+  code: string,
+  opts: { lang?: 'zh' | 'en' } = {},
+): Promise<{ socket: Client; snapshot: Snapshot; login: LoginResult }> {
+  const login = await loginAt(url, code)
+  const socket: Client = ioc(url, {
+    auth: { token: login.token, lang: opts.lang ?? 'zh' },
+    transports: ['websocket'],
+    reconnection: true,
+    forceNew: true,
+  })
+  const snapshot = await new Promise<Snapshot>((resolve, reject) => {
+    socket.once('state:snapshot', resolve)
+    socket.once('connect_error', reject)
+  })
+  return { socket, snapshot, login }
 }
 
 /** Sends a command and returns its ack. */
