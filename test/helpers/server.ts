@@ -179,8 +179,8 @@ export async function connectAt(
 }
 
 /** Sends a command and returns its ack. */
-export function send<T = unknown>(socket: Client, event: string, payload?: unknown): Promise<Ack<T>> {
-  return (socket.timeout(10_000) as unknown as { emitWithAck(e: string, p?: unknown): Promise<Ack<T>> }).emitWithAck(event, payload)
+export function send<T = unknown>(socket: Client, event: string, payload?: unknown, timeoutMs = 10_000): Promise<Ack<T>> {
+  return (socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p?: unknown): Promise<Ack<T>> }).emitWithAck(event, payload)
 }
 
 /** The latest value of a pushed event, kept current. */
