@@ -13,6 +13,7 @@ import { attachGateway } from './gateway/socket'
 import { Sessions } from './gateway/sessions'
 import { buildHttp } from './http/routes'
 import { isOriginAllowed } from './http/origin'
+import { PollService } from './polls'
 import { openRedisStore } from './store/redis'
 import { openSqliteStore } from './store/sqlite'
 import type { Store } from './store/types'
@@ -31,6 +32,7 @@ export interface App {
   io: IO
   httpServer: http.Server
   broadcaster: Broadcaster
+  polls: PollService
   sessions: Sessions
   /** Listens on the port (0 = any free one) and resolves the URL. */
   listen(port?: number, host?: string): Promise<string>
@@ -42,7 +44,11 @@ export async function createApp(deps: { config: Config; store: Store }): Promise
   const engine = new Engine(store.log)
   await engine.start()
 
-  const httpServer = http.createServer()
+  // Express is bound through this listener, registered before socket.io attaches: engine.io then
+  // takes /socket.io/ requests (long-polling) for itself and hands every other request on. A listener
+  // added after the attach would also see the polling requests and answer them with a 404 first.
+  let expressApp: ReturnType<typeof buildHttp> | null = null
+  const httpServer = http.createServer((req, res) => expressApp?.(req, res))
   const io: IO = new Server(httpServer, {
     maxHttpBufferSize: config.maxMessageBytes,
     pingInterval: 10_000,
@@ -66,11 +72,16 @@ export async function createApp(deps: { config: Config; store: Store }): Promise
     io.adapter(createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }))
   }
 
-  const broadcaster = new Broadcaster(io, engine, config.nodeId, config.broadcastIntervalMs)
+  // The broadcaster reads turnout from the poll service, which pokes it when turnout changes.
+  let polls: PollService | null = null
+  const broadcaster = new Broadcaster(io, engine, config.nodeId, config.broadcastIntervalMs, () => ({
+    turnout: polls?.turnout ?? new Map(),
+  }))
+  polls = new PollService(engine, store.ballots, () => broadcaster.poke())
+  await polls.start()
   const sessions = new Sessions(store, engine, io)
-  attachGateway({ io, engine, store, config, broadcaster, sessions })
-  const expressApp = buildHttp({ config, engine, store, sessions, version: VERSION })
-  httpServer.on('request', expressApp)
+  attachGateway({ io, engine, store, config, broadcaster, sessions, polls })
+  expressApp = buildHttp({ config, engine, store, sessions, version: VERSION })
 
   return {
     config,
@@ -80,6 +91,7 @@ export async function createApp(deps: { config: Config; store: Store }): Promise
     httpServer,
     broadcaster,
     sessions,
+    polls,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject)
@@ -91,6 +103,7 @@ export async function createApp(deps: { config: Config; store: Store }): Promise
     },
     async close() {
       broadcaster.close()
+      polls.stop()
       engine.stop()
       await new Promise<void>((resolve) => io.close(() => resolve()))
       for (const c of adapterClients) c.disconnect()

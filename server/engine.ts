@@ -8,6 +8,7 @@ import { isRefusal, type DecideContext, type Decision, type Refusal } from '../s
 import { evolve, type DomainEvent, type StoredEvent } from '../shared/domain/events'
 import { cloneState, emptyState, type Actor, type MeetingState } from '../shared/domain/types'
 import { ConflictError, StoreUnavailableError, type EventLog } from './store/types'
+import { sortByStrokes } from './strokes'
 
 export function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex')
@@ -31,7 +32,7 @@ export function newCode(): string {
 }
 
 export function decideContext(now = Date.now()): DecideContext {
-  return { now, hashCode, newCode }
+  return { now, hashCode, newCode, sortByStrokes }
 }
 
 export type Decider = (s: MeetingState, ctx: DecideContext) => Decision

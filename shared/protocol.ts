@@ -1,16 +1,19 @@
 // The contract between the server and every client (tablets, desk, chair, display, third-party
 // keypads): socket.io event maps, ack shapes and the snapshot/patch messages. docs/PROTOCOL.md
 // describes the same in prose.
+import type { AgendaCommandResults } from './domain/agenda'
+import type { SpeakerCommandResults } from './domain/speakers'
 import type { Ack, AckError } from './errors'
 import type { PersonBrief } from './domain/commands'
 import type { AnyView, ChairView, DeskView, OwnStatus, PublicView, RosterRow, ViewKind } from './domain/views'
 import type { Presence, Role } from './domain/types'
+import type { PollSpec } from './domain/polls'
 import type { CommandName, CommandPayload } from './schemas'
 
 export type { Ack, AckError } from './errors'
 
 /** What each command's ack carries on success. */
-export interface CommandResults {
+export interface CommandResults extends AgendaCommandResults, SpeakerCommandResults {
   'state:sync': Snapshot
   'meeting:configure': null
   'attendance:checkIn': PersonBrief & { previous: Presence }
@@ -21,6 +24,15 @@ export interface CommandResults {
   'person:save': PersonBrief
   'credential:issue': { issued: Array<PersonBrief & { code: string; role: Role }> }
   'credential:revoke': PersonBrief
+  'poll:create': { pollId: string; warnings: string[]; spec: PollSpec }
+  'poll:update': { pollId: string; warnings: string[]; spec: PollSpec }
+  'poll:cancel': { pollId: string }
+  'poll:open': { pollId: string; round: number; issued: number; closesAt: number | null; roundKey: string }
+  'poll:admit': { pollId: string; round: number; personId: string; name: string; roundKey: string }
+  'poll:close': { pollId: string; round: number }
+  'poll:confirm': { pollId: string; round: number; confirmations: number; of: number }
+  'poll:publish': { pollId: string; round: number }
+  'ballot:cast': { pollId: string; round: number; received: true }
 }
 
 /** A whole view at one version: sent on connect and on request, and after any gap. */
@@ -34,6 +46,8 @@ export interface Snapshot {
   me: OwnStatus | null
   /** Which node answered, for diagnostics and multi-node tests. */
   node: string
+  /** For a voter: the open rounds (`pollId:n`) this voter has already voted in. */
+  votedIn?: string[]
 }
 
 export interface StateChanged {
@@ -69,6 +83,8 @@ export interface ServerToClientEvents {
   'roster:patched': (p: RosterPatch) => void
   'me:updated': (me: OwnStatus) => void
   'session:ended': (e: SessionEnded) => void
+  /** To the voter's own devices only: the ballot was stored. */
+  'ballot:received': (r: { pollId: string; round: number }) => void
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type

@@ -1,6 +1,7 @@
 // zod schemas for every command payload; the payload types are inferred from them, so the server's
 // validation and the client's types cannot drift apart.
 import { z } from 'zod'
+import { agendaSchemas } from './agendaSchemas'
 import { LEAVE_REASONS, MEETING_TYPES, PERSON_STATUSES, ROLES } from './domain/types'
 
 const id = z.string().trim().min(1).max(64)
@@ -15,6 +16,59 @@ export const quorumRuleSchema = z
   })
   .strict()
   .refine((r) => r.num < r.den, { message: 'num must be less than den' })
+
+const personName = z.string().trim().min(1).max(50)
+
+const pollSpecInput = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('election'),
+      seats: z.number().int().min(1).max(500),
+      candidates: z.array(z.object({ name: personName, personId: id.optional() }).strict()).min(1).max(600),
+      electionKind: z.enum(['delegates', 'committee', 'alternates', 'discipline', 'other']),
+      thresholdBase: z.enum(['shouldAttend', 'present']).optional(),
+      minSurplusPct: z.number().min(0).max(100).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('resolution'),
+      question: z.string().trim().min(1).max(500),
+      passRule: z.enum(['shouldAttend', 'present', 'cast', 'twoThirdsShouldAttend']).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('appointment'),
+      nominees: z
+        .array(z.object({ name: personName, personId: id.optional(), position: z.string().trim().max(100).optional() }).strict())
+        .min(1)
+        .max(100),
+      thirdOption: z.enum(['defer', 'abstain']).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('evaluation'),
+      subjects: z.array(z.object({ name: z.string().trim().min(1).max(100) }).strict()).min(1).max(200),
+      scale: z.array(z.string().trim().min(1).max(20)).min(2).max(7),
+    })
+    .strict(),
+])
+
+const pollFields = {
+  title: z.string().trim().min(1).max(200),
+  spec: pollSpecInput,
+  secret: z.boolean().optional(),
+  mode: z.enum(['electronic', 'paper']).optional(),
+  agendaItemId: id.nullable().optional(),
+  timeLimitS: z.number().int().min(10).max(24 * 3600).nullable().optional(),
+  scrutineers: z.array(id).max(50).optional(),
+  tellers: z.array(id).max(50).optional(),
+  liveResults: z.boolean().optional(),
+}
+
+const pollRef = z.object({ pollId: id }).strict()
 
 export const schemas = {
   'state:sync': z.object({}).strict(),
@@ -56,6 +110,25 @@ export const schemas = {
     .strict(),
   'credential:issue': z.object({ personIds: z.array(id).min(1).max(5000) }).strict(),
   'credential:revoke': z.object({ personId: id }).strict(),
+  'poll:create': z.object(pollFields).strict(),
+  'poll:update': z.object({ pollId: id, ...pollFields }).strict(),
+  'poll:cancel': pollRef,
+  'poll:open': pollRef,
+  'poll:close': pollRef,
+  'poll:admit': z.object({ pollId: id, personId: id }).strict(),
+  'poll:confirm': pollRef,
+  'poll:publish': pollRef,
+  'ballot:cast': z
+    .object({
+      pollId: id,
+      round: z.number().int().min(1).max(100),
+      /** Checked against the poll's kind by the counting rules (shape only; validity at count). */
+      ballot: z.unknown(),
+      /** Random per ballot on the device: a retry with the same key gets the same ack. */
+      idempotencyKey: z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/),
+    })
+    .strict(),
+  ...agendaSchemas,
 } as const
 
 export type CommandName = keyof typeof schemas
@@ -66,7 +139,14 @@ export const handshakeSchema = z
   .object({ token: z.string().min(10).max(200), lang: z.enum(['zh', 'en']).optional() })
   .passthrough()
 
+/** Longest issue text in a reply: zod lists every unknown key, and the ack's message is shown to
+ * people, so a payload with thousands of junk keys must not come back as a page of text. */
+const MAX_ISSUE_CHARS = 200
+
 /** Turns zod issues into short "path: message" strings for the INVALID_PAYLOAD details. */
 export function describeIssues(err: z.ZodError): string[] {
-  return err.issues.slice(0, 10).map((i) => `${i.path.length ? i.path.join('.') : '(payload)'}: ${i.message}`)
+  return err.issues.slice(0, 10).map((i) => {
+    const s = `${i.path.length ? i.path.join('.') : '(payload)'}: ${i.message}`
+    return s.length > MAX_ISSUE_CHARS ? `${s.slice(0, MAX_ISSUE_CHARS - 1)}…` : s
+  })
 }

@@ -4,7 +4,8 @@
 import type { Server } from 'socket.io'
 import type { StoredEvent } from '../../shared/domain/events'
 import { summarize } from '../../shared/domain/quorum'
-import { chairView, deskView, ownStatus, publicView, rosterRow, viewFor, type ViewKind } from '../../shared/domain/views'
+import { personsTouchedBySpeech } from '../../shared/domain/speakers'
+import { chairView, deskView, ownStatus, publicView, rosterRow, viewFor, type ViewExtras, type ViewKind } from '../../shared/domain/views'
 import type { MeetingState } from '../../shared/domain/types'
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, Snapshot, SocketData } from '../../shared/protocol'
 import type { Engine } from '../engine'
@@ -21,7 +22,12 @@ export const rooms = {
 function touched(events: StoredEvent[], state: MeetingState, into: Set<string>): boolean {
   let all = false
   for (const { event: e } of events) {
-    if ('personId' in e) into.add(e.personId)
+    if (e.type.startsWith('poll.') && 'pollId' in e) {
+      // Scrutineers' own status lists the counts they must confirm.
+      for (const id of state.polls.get(e.pollId)?.scrutineers ?? []) into.add(id)
+    }
+    if (e.type === 'ballot.castOpen') into.add(e.personId)
+    else if ('personId' in e) into.add(e.personId)
     else if (e.type === 'person.saved') into.add(e.person.id)
     else if (e.type === 'roster.imported') all = true
     else if (e.type === 'meeting.created' || e.type === 'meeting.configured') all = true
@@ -32,11 +38,14 @@ function touched(events: StoredEvent[], state: MeetingState, into: Set<string>):
 
 export class Broadcaster {
   private dirty = new Set<string>()
-  private removed = new Set<string>()
+  /** Persons whose own status changed without a roster change (their place in a queue). */
+  private meDirty = new Set<string>()
   private full = false
   private timer: NodeJS.Timeout | null = null
   private lastFlush = 0
-  private snapshotCache = new Map<ViewKind, { version: number; view: Snapshot['view'] }>()
+  private snapshotCache = new Map<ViewKind, { key: string; view: Snapshot['view'] }>()
+  /** Bumped when figures outside the log (turnout) change, so cached views are rebuilt. */
+  private generation = 0
   private knownIds = new Set<string>()
   /** Counters for the benchmarks. */
   stats = { flushes: 0 }
@@ -46,12 +55,20 @@ export class Broadcaster {
     private readonly engine: Engine,
     private readonly nodeId: string,
     private readonly intervalMs: number,
+    private readonly extras: () => ViewExtras = () => ({ turnout: new Map() }),
   ) {
     for (const id of engine.state.persons.keys()) this.knownIds.add(id)
     engine.on('committed', (events, state) => {
       if (touched(events, state, this.dirty)) this.full = true
+      personsTouchedBySpeech(events, state, this.meDirty)
       this.schedule()
     })
+  }
+
+  /** Something outside the log changed (turnout): push fresh views. */
+  poke(): void {
+    this.generation++
+    this.schedule()
   }
 
   private schedule(): void {
@@ -63,9 +80,10 @@ export class Broadcaster {
   /** The view for a role at the current version, built once per version and shared by sockets. */
   snapshot(kind: ViewKind, personId: string | null): Snapshot {
     const s = this.engine.state
+    const key = `${s.version}:${this.generation}`
     let cached = this.snapshotCache.get(kind)
-    if (!cached || cached.version !== s.version) {
-      cached = { version: s.version, view: viewFor(kind, s) }
+    if (!cached || cached.key !== key) {
+      cached = { key, view: viewFor(kind, s, undefined, this.extras()) }
       this.snapshotCache.set(kind, cached)
     }
     return {
@@ -86,10 +104,11 @@ export class Broadcaster {
     const sum = summarize(s)
     const serverTime = Date.now()
     const local = this.io.local
-    const pub = publicView(s, sum)
+    const extras = this.extras()
+    const pub = publicView(s, sum, extras)
     local.to(rooms.view('public')).emit('state:changed', { kind: 'public', version: s.version, serverTime, view: pub })
-    local.to(rooms.view('chair')).emit('state:changed', { kind: 'chair', version: s.version, serverTime, view: chairView(s, sum) })
-    const { roster: _omit, ...desk } = deskView(s, sum)
+    local.to(rooms.view('chair')).emit('state:changed', { kind: 'chair', version: s.version, serverTime, view: chairView(s, sum, extras) })
+    const { roster: _omit, ...desk } = deskView(s, sum, extras)
     local.to(rooms.view('desk')).emit('state:changed', { kind: 'desk', version: s.version, serverTime, view: desk })
 
     if (this.dirty.size || this.full) {
@@ -115,8 +134,16 @@ export class Broadcaster {
         if (me) local.to(rooms.person(id)).emit('me:updated', me)
       }
     }
+    if (this.meDirty.size) {
+      const rooms_ = this.io.of('/').adapter.rooms
+      for (const id of this.meDirty) {
+        if (this.dirty.has(id) || !rooms_.has(rooms.person(id))) continue
+        const me = ownStatus(s, id)
+        if (me) local.to(rooms.person(id)).emit('me:updated', me)
+      }
+      this.meDirty.clear()
+    }
     this.dirty.clear()
-    this.removed.clear()
     this.full = false
   }
 

@@ -2,7 +2,7 @@
 // rate limit -> validate (zod) -> authorize (role) -> decide in the engine -> ack. Nothing a client
 // sends can throw past this file.
 import type { Socket } from 'socket.io'
-import { commands } from '../../shared/domain/commands'
+import { commands, SERVER_COMMANDS, type EngineCommand } from '../../shared/domain/commands'
 import { viewKindFor } from '../../shared/domain/views'
 import { ackError, type Lang } from '../../shared/errors'
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../../shared/protocol'
@@ -13,6 +13,9 @@ import type { Store } from '../store/types'
 import { rooms, type Broadcaster, type IO } from './broadcast'
 import { TokenBucket } from './rate-limit'
 import type { Sessions } from './sessions'
+import type { PollService } from '../polls'
+import type { SubmitResult } from '../engine'
+import type { Actor } from '../../shared/domain/types'
 
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
 
@@ -28,8 +31,25 @@ export function attachGateway(deps: {
   config: Config
   broadcaster: Broadcaster
   sessions: Sessions
+  polls: PollService
 }): void {
-  const { io, engine, store, config, broadcaster, sessions } = deps
+  const { io, engine, store, config, broadcaster, sessions, polls } = deps
+
+  /** Commands that touch the ballot box as well as the log go through the poll service. */
+  const viaPolls: Partial<Record<CommandName, (p: never, actor: Actor) => Promise<SubmitResult>>> = {
+    'poll:open': (p: { pollId: string }, a) => polls.open(p.pollId, a),
+    'poll:admit': (p: { pollId: string; personId: string }, a) => polls.admit(p.pollId, p.personId, a),
+    'poll:close': (p: { pollId: string }, a) => polls.close(p.pollId, a),
+    'ballot:cast': (p: { pollId: string; round: number; ballot: unknown; idempotencyKey: string }, a) =>
+      polls.cast(p.pollId, p.round, a.personId, p.ballot, p.idempotencyKey),
+  }
+
+  /** The snapshot a socket gets, with the rounds this voter has already voted in. */
+  async function snapshotFor(socket: AppSocket) {
+    const snap = broadcaster.snapshot(socket.data.kind, socket.data.personId)
+    if (socket.data.role === 'delegate') snap.votedIn = await polls.votedIn(socket.data.personId)
+    return snap
+  }
 
   io.use(async (socket, next) => {
     const parsed = handshakeSchema.safeParse(socket.handshake.auth ?? {})
@@ -59,13 +79,20 @@ export function attachGateway(deps: {
     if (name === 'credential:revoke') {
       void sessions.endAll((payload as { personId: string }).personId, 'CREDENTIAL_REVOKED')
     }
+    // A new card revokes the old one (usually lost): whoever logged in with it must be signed out too.
+    if (name === 'credential:issue') {
+      for (const id of new Set((payload as { personIds: string[] }).personIds)) void sessions.endAll(id, 'CREDENTIAL_REVOKED')
+    }
   }
 
   io.on('connection', (socket: AppSocket) => {
     // The desk works through queues of scans and roster actions; a tablet has no reason to.
     const factor = socket.data.role === 'secretariat' ? 5 : 1
     const bucket = new TokenBucket(config.rateLimitPerSecond * factor, config.rateLimitBurst * factor)
-    socket.emit('state:snapshot', broadcaster.snapshot(socket.data.kind, socket.data.personId))
+    snapshotFor(socket).then(
+      (snap) => socket.emit('state:snapshot', snap),
+      (err) => console.error('[gateway] snapshot failed', (err as Error).message),
+    )
 
     socket.on('system:ping', (...args: unknown[]) => {
       const ack = args.find((a) => typeof a === 'function') as ((r: unknown) => void) | undefined
@@ -97,12 +124,22 @@ export function attachGateway(deps: {
             const details = describeIssues(parsed.error)
             return reply(ackError('INVALID_PAYLOAD', { details: details.join('; ') }, lang, details))
           }
-          const spec = commands[name] as (typeof commands)[CommandName]
           const actor = { personId: socket.data.personId, role: socket.data.role }
-          if (!spec.roles.includes(actor.role)) return reply(ackError('FORBIDDEN', {}, lang))
-          if (name === 'state:sync') {
-            return reply({ ok: true, data: broadcaster.snapshot(socket.data.kind, socket.data.personId) })
+          const roles: readonly string[] = name in SERVER_COMMANDS ? SERVER_COMMANDS[name as keyof typeof SERVER_COMMANDS] : commands[name as EngineCommand].roles
+          if (!roles.includes(actor.role)) return reply(ackError('FORBIDDEN', {}, lang))
+          if (name === 'state:sync') return reply({ ok: true, data: await snapshotFor(socket) })
+          const special = viaPolls[name]
+          if (special) {
+            const res = await special(parsed.data as never, actor)
+            if (!res.ok) return reply(ackError(res.error, res.params ?? {}, lang, res.details))
+            if (name === 'ballot:cast') {
+              const { pollId, round } = res.result as { pollId: string; round: number }
+              // Every device of this voter learns the ballot was received; nobody else does.
+              io.to(rooms.person(actor.personId)).emit('ballot:received', { pollId, round })
+            }
+            return reply({ ok: true, data: res.result })
           }
+          const spec = commands[name as EngineCommand] as (typeof commands)[EngineCommand]
           const res = await engine.submit(
             (state, ctx) => (spec.decide as (s: typeof state, p: unknown, a: typeof actor, c: typeof ctx) => ReturnType<typeof spec.decide>)(
               state,

@@ -3,6 +3,7 @@
 // from Redis's AOF with appendfsync always (Redis answers only after the fsync).
 import { Redis, type RedisOptions } from 'ioredis'
 import type { StoredEvent } from '../../shared/domain/events'
+import { openRedisBallotBox } from './ballot-box-redis'
 import { ConflictError, StoreUnavailableError, type EventLog, type SessionStore, type Store, type StoreHealth } from './types'
 
 /** Every key this deployment uses, built in one place from one prefix. */
@@ -167,6 +168,7 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<Store> {
     kind: 'redis',
     log,
     sessions,
+    ballots: openRedisBallotBox(cmd, opts.prefix),
     async health(): Promise<StoreHealth> {
       try {
         await cmd.ping()

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { StoredEvent } from '../../shared/domain/events'
+import { openSqliteBallotBox } from './ballot-box-sqlite'
 import { ConflictError, StoreUnavailableError, type EventLog, type SessionStore, type Store, type StoreHealth } from './types'
 
 interface EventRow {
@@ -150,10 +151,14 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     },
   }
 
+  // Ballots live in a file of their own, journaled differently (see ballot-box-sqlite.ts).
+  const ballots = openSqliteBallotBox(opts.file === ':memory:' ? ':memory:' : path.join(path.dirname(opts.file), 'ballots.db'))
+
   return {
     kind: 'sqlite',
     log,
     sessions,
+    ballots,
     async health(): Promise<StoreHealth> {
       try {
         qHead.get()
@@ -165,6 +170,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     async close() {
       closed = true
       for (const stop of [...watchers]) stop()
+      ballots.close()
       db.close()
     },
   }

@@ -1,6 +1,7 @@
 // The ports the server persists through. Two adapters implement them: SQLite (embedded, one node)
 // and Redis (several nodes); test/integration/store-contract.test.ts holds both to one contract.
 import type { StoredEvent } from '../../shared/domain/events'
+import type { BallotBox } from './ballot-box'
 
 /** The log's head moved since the caller last read it: catch up and decide again. */
 export class ConflictError extends Error {
@@ -61,6 +62,7 @@ export interface Store {
   readonly kind: 'sqlite' | 'redis'
   log: EventLog
   sessions: SessionStore
+  ballots: BallotBox
   health(): Promise<StoreHealth>
   close(): Promise<void>
 }

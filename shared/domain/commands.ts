@@ -7,6 +7,9 @@ import type { DomainEvent } from './events'
 import { shouldAttend } from './quorum'
 import type { Actor, Delegation, MeetingState, Person, Role } from './types'
 import { NO_ATTENDANCE } from './types'
+import { pollCommands } from './poll-commands'
+import { agendaCommands } from './agenda'
+import { speakerCommands } from './speakers'
 
 /** What the core may ask of the world, injected so the core stays pure and testable. */
 export interface DecideContext {
@@ -15,6 +18,8 @@ export interface DecideContext {
   hashCode(code: string): string
   /** A fresh random login code (normalized form). */
   newCode(): string
+  /** Orders by surname stroke count (姓氏笔画), from character data the server has. */
+  sortByStrokes<T>(items: T[], nameOf: (t: T) => string): T[]
 }
 
 export type Refusal = { error: ErrorCode; params?: Params; details?: unknown }
@@ -84,7 +89,16 @@ function checkAttendee(p: Person): Refusal | null {
   return null
 }
 
-type Specs = { [C in CommandName]: CommandSpec<CommandPayload<C>> }
+/** Commands whose work is more than a decision on the state (they touch the ballot box first): the
+ * server handles them itself (server/polls.ts) and this says who may send them. */
+export const SERVER_COMMANDS = {
+  'poll:close': ['chair'],
+  'ballot:cast': ['delegate'],
+} as const satisfies Partial<Record<CommandName, readonly Role[]>>
+
+export type EngineCommand = Exclude<CommandName, keyof typeof SERVER_COMMANDS>
+
+type Specs = { [C in EngineCommand]: CommandSpec<CommandPayload<C>> }
 
 export const commands: Specs = {
   'state:sync': {
@@ -217,6 +231,10 @@ export const commands: Specs = {
       return ok([{ type: 'credential.revoked', personId: person.id }], brief(s, person))
     },
   },
+
+  ...pollCommands,
+  ...agendaCommands,
+  ...speakerCommands,
 }
 
 /** Roster import, built by the server's CSV parser, not exposed as a socket command. */

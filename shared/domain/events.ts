@@ -2,6 +2,9 @@
 // evolve never refuses one, and decide (commands.ts) is the only place rules are checked.
 import type { Attendance, Delegation, LeaveReason, Meeting, MeetingState, Person } from './types'
 import { NO_ATTENDANCE } from './types'
+import { evolvePoll, type PollEvent } from './polls'
+import { evolveAgenda, type AgendaEvent } from './agenda'
+import { evolveSpeakers, type SpeakerEvent } from './speakers'
 
 export type DomainEvent =
   | { type: 'meeting.created'; meeting: Meeting }
@@ -18,6 +21,9 @@ export type DomainEvent =
   | { type: 'attendance.checkInUndone'; personId: string; restore: Attendance }
   | { type: 'attendance.leaveRegistered'; personId: string; reason: LeaveReason }
   | { type: 'attendance.leaveCancelled'; personId: string }
+  | PollEvent
+  | AgendaEvent
+  | SpeakerEvent
 
 export type EventType = DomainEvent['type']
 
@@ -96,7 +102,11 @@ export function evolve(s: MeetingState, e: StoredEvent): void {
     case 'attendance.leaveCancelled':
       s.attendance.set(ev.personId, { ...NO_ATTENDANCE })
       break
+    default:
+      if (ev.type.startsWith('poll.') || ev.type.startsWith('ballot.')) evolvePoll(s.polls, ev as PollEvent, e.at)
   }
+  if (ev.type.startsWith('agenda.')) evolveAgenda(s, e)
+  else if (ev.type.startsWith('speakers.')) evolveSpeakers(s, e)
   s.version = e.seq
   s.head = e.hash
 }

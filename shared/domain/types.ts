@@ -84,6 +84,10 @@ export const NO_ATTENDANCE: Attendance = { presence: 'absent', leaveReason: null
 
 /** The folded log. Maps are replaced entry by entry, never mutated inside an entry, so a shallow
  * clone of the maps is an independent draft (see cloneState). */
+import type { Poll } from './polls'
+import type { AgendaItem } from './agenda'
+import type { Speaker, SpeakerList } from './speakers'
+
 export interface MeetingState {
   /** Sequence number of the last event folded in; the version every view carries. */
   version: number
@@ -99,6 +103,15 @@ export interface MeetingState {
   credentialOf: Map<string, string>
   /** Hashes of revoked or superseded codes, so that a scanned old card gets a precise message. */
   revokedCredentials: Map<string, string>
+  /** Elections, votes and evaluations by id. */
+  polls: Map<string, Poll>
+  /** 议程: items by id, their order, and the item the hall is on. */
+  agenda: Map<string, AgendaItem>
+  agendaOrder: readonly string[]
+  currentItemId: string | null
+  /** Speakers (list entries and speech records) by id, and each item's list order. */
+  speakers: Map<string, Speaker>
+  speakerLists: Map<string, SpeakerList>
 }
 
 export function emptyState(): MeetingState {
@@ -112,6 +125,12 @@ export function emptyState(): MeetingState {
     credentials: new Map(),
     credentialOf: new Map(),
     revokedCredentials: new Map(),
+    polls: new Map(),
+    agenda: new Map(),
+    agendaOrder: [],
+    currentItemId: null,
+    speakers: new Map(),
+    speakerLists: new Map(),
   }
 }
 
@@ -124,6 +143,10 @@ export function cloneState(s: MeetingState): MeetingState {
     credentials: new Map(s.credentials),
     credentialOf: new Map(s.credentialOf),
     revokedCredentials: new Map(s.revokedCredentials),
+    polls: new Map(s.polls),
+    agenda: new Map(s.agenda),
+    speakers: new Map(s.speakers),
+    speakerLists: new Map(s.speakerLists),
   }
 }
 

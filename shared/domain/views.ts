@@ -3,6 +3,27 @@
 import { announcement, quorumStatus, summarize, type Counts, type QuorumStatus } from './quorum'
 import type { Attendance, LeaveReason, Meeting, MeetingState, Person, Presence, Role } from './types'
 import { NO_ATTENDANCE } from './types'
+import { countsToConfirm, pollViews, type PollView } from './poll-views'
+import {
+  agendaView,
+  ownQueue,
+  speakerListViews,
+  speechStats,
+  speechView,
+  type AgendaView,
+  type OwnQueueEntry,
+  type SpeakerListView,
+  type SpeechStatsRow,
+  type SpeechView,
+} from './agendaViews'
+
+/** What views need besides the folded log: live figures kept by the server (ballot-box turnout). */
+export interface ViewExtras {
+  /** Ballots cast per open round key (`pollId:n`). */
+  turnout: ReadonlyMap<string, number>
+}
+
+const NO_EXTRAS: ViewExtras = { turnout: new Map() }
 
 export interface PublicView {
   version: number
@@ -10,6 +31,12 @@ export interface PublicView {
   attendance: Counts
   quorum: QuorumStatus
   announcement: { zh: string; en: string }
+  /** Elections, votes and evaluations this audience may see (drafts only for the chair and desk). */
+  polls: PollView[]
+  /** The agenda (visible items only, except for the chair and desk) and the current item. */
+  agenda: AgendaView
+  /** The current item's speech: speaker, timing facts, next speakers; null without a current item. */
+  speech: SpeechView | null
 }
 
 export interface DelegationRow extends Counts {
@@ -28,6 +55,10 @@ export interface OwnStatus {
   since: number | null
   /** May vote once votes exist: an active delegate with voting rights who is checked in. */
   canVote: boolean
+  /** Counts this person must confirm as a scrutineer (监票人). */
+  toConfirm: ReturnType<typeof countsToConfirm>
+  /** The person's own entries on lists of speakers, with the place in each queue. */
+  queue: OwnQueueEntry[]
 }
 
 export interface RosterRow {
@@ -50,6 +81,10 @@ export interface RosterRow {
 
 export interface ChairView extends PublicView {
   delegations: DelegationRow[]
+  /** Every item's list of speakers: requests, queue, stage, records, budgets. */
+  speakerLists: SpeakerListView[]
+  /** Speeches, time and overrun per delegation. */
+  speechStats: SpeechStatsRow[]
 }
 
 export interface DeskView extends ChairView {
@@ -57,7 +92,7 @@ export interface DeskView extends ChairView {
   quorumRules: Meeting['quorum'] | null
 }
 
-export function publicView(s: MeetingState, sum = summarize(s)): PublicView {
+export function publicView(s: MeetingState, sum = summarize(s), extras: ViewExtras = NO_EXTRAS, audience: 'public' | 'chair' = 'public'): PublicView {
   const rule = s.meeting?.quorum.general ?? { num: 1, den: 2, op: 'gt' as const }
   const q = quorumStatus(sum.total, rule)
   const m = s.meeting
@@ -67,14 +102,17 @@ export function publicView(s: MeetingState, sum = summarize(s)): PublicView {
     attendance: sum.total,
     quorum: q,
     announcement: announcement(sum.total, q),
+    polls: pollViews(s, audience, extras.turnout),
+    agenda: agendaView(s, audience),
+    speech: speechView(s),
   }
 }
 
-export function chairView(s: MeetingState, sum = summarize(s)): ChairView {
+export function chairView(s: MeetingState, sum = summarize(s), extras: ViewExtras = NO_EXTRAS): ChairView {
   const delegations: DelegationRow[] = [...s.delegations.values()]
     .sort((a, b) => a.order - b.order)
     .map((d) => ({ id: d.id, name: d.name, ...(sum.byDelegation.get(d.id) ?? zero()) }))
-  return { ...publicView(s, sum), delegations }
+  return { ...publicView(s, sum, extras, 'chair'), delegations, speakerLists: speakerListViews(s), speechStats: speechStats(s) }
 }
 
 function zero(): Counts {
@@ -101,9 +139,9 @@ export function rosterRow(s: MeetingState, p: Person): RosterRow {
   }
 }
 
-export function deskView(s: MeetingState, sum = summarize(s)): DeskView {
+export function deskView(s: MeetingState, sum = summarize(s), extras: ViewExtras = NO_EXTRAS): DeskView {
   return {
-    ...chairView(s, sum),
+    ...chairView(s, sum, extras),
     roster: [...s.persons.values()].map((p) => rosterRow(s, p)),
     quorumRules: s.meeting?.quorum ?? null,
   }
@@ -123,6 +161,8 @@ export function ownStatus(s: MeetingState, personId: string): OwnStatus | null {
     leaveReason: a.leaveReason,
     since: a.since,
     canVote: p.role === 'delegate' && p.votingRight && p.status === 'active' && a.presence === 'present',
+    toConfirm: countsToConfirm(s, p.id),
+    queue: ownQueue(s, p.id, p.role),
   }
 }
 
@@ -137,8 +177,8 @@ export function viewKindFor(role: Role): ViewKind {
 
 export type AnyView = PublicView | ChairView | DeskView
 
-export function viewFor(kind: ViewKind, s: MeetingState, sum = summarize(s)): AnyView {
-  if (kind === 'desk') return deskView(s, sum)
-  if (kind === 'chair') return chairView(s, sum)
-  return publicView(s, sum)
+export function viewFor(kind: ViewKind, s: MeetingState, sum = summarize(s), extras: ViewExtras = NO_EXTRAS): AnyView {
+  if (kind === 'desk') return deskView(s, sum, extras)
+  if (kind === 'chair') return chairView(s, sum, extras)
+  return publicView(s, sum, extras)
 }

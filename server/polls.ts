@@ -1,0 +1,242 @@
+// The poll service: the steps of a poll that touch the ballot box as well as the log. Opening writes
+// the round (with its electorate) to the log, and every node then opens it in the box; closing
+// closes the box first, counts what it holds, and writes the count and the digest to the log.
+// Casting a secret ballot goes to the box only and leaves no trace in the log or the server's output.
+import { createHash } from 'node:crypto'
+import { commands } from '../shared/domain/commands'
+import { countRound, checkBallot } from '../shared/domain/counting'
+import { ballotsDigest, canonicalBallots } from '../shared/domain/digest'
+import { decideClose, decideOpenCast } from '../shared/domain/poll-commands'
+import { roundKey, type Poll, type Round } from '../shared/domain/polls'
+import type { Actor, MeetingState } from '../shared/domain/types'
+import type { Engine, SubmitResult } from './engine'
+import type { BallotBox } from './store/ballot-box'
+import { StoreUnavailableError } from './store/types'
+
+const sha256hex = (s: string) => createHash('sha256').update(s).digest('hex')
+
+function openRoundOf(p: Poll | undefined): Round | null {
+  const r = p?.rounds[p.rounds.length - 1]
+  return r && r.status === 'open' ? r : null
+}
+
+function refusal(error: Extract<SubmitResult, { ok: false }>['error'], params?: Record<string, string | number>): SubmitResult {
+  return { ok: false, error, params }
+}
+
+export class PollService {
+  /** Ballots cast per open round, as last read from the box (or the log for open votes). */
+  readonly turnout = new Map<string, number>()
+  private timers = new Map<string, NodeJS.Timeout>()
+  private poller: NodeJS.Timeout | null = null
+  private reconciling = new Map<string, Promise<void>>()
+  private closed = false
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly box: BallotBox,
+    private readonly onTurnout: () => void,
+    private readonly turnoutIntervalMs = 250,
+  ) {
+    engine.on('committed', (events) => {
+      for (const { event } of events) {
+        if (event.type === 'poll.opened' || event.type === 'poll.voterAdmitted') void this.reconcile(event.pollId)
+        if (event.type === 'poll.opened' || event.type === 'poll.closed') this.schedule()
+      }
+    })
+  }
+
+  /** Brings the box in line with the log for every open round, and starts timers and turnout. */
+  async start(): Promise<void> {
+    await Promise.all([...this.engine.state.polls.keys()].map((id) => this.reconcile(id)))
+    this.schedule()
+  }
+
+  stop(): void {
+    this.closed = true
+    for (const t of this.timers.values()) clearTimeout(t)
+    this.timers.clear()
+    if (this.poller) clearInterval(this.poller)
+    this.poller = null
+  }
+
+  private reconcile(pollId: string): Promise<void> {
+    const r = openRoundOf(this.engine.state.polls.get(pollId))
+    if (!r) return Promise.resolve()
+    const key = roundKey(pollId, r.n)
+    const electorate = r.electorate
+    const p = this.box
+      .openRound(key, electorate)
+      .catch((err) => {
+        console.error(`[polls] could not open ${key} in the ballot box: ${(err as Error).message}; retrying`)
+        return new Promise<void>((resolve) => setTimeout(resolve, 1000)).then(() => {
+          if (!this.closed) return this.reconcile(pollId)
+        })
+      })
+      .finally(() => this.reconciling.delete(key))
+    this.reconciling.set(key, p)
+    return p
+  }
+
+  /** Timers for rounds with a time limit, and the turnout poller while any round is open. */
+  private schedule(): void {
+    if (this.closed) return
+    const open = new Set<string>()
+    for (const poll of this.engine.state.polls.values()) {
+      const r = openRoundOf(poll)
+      if (!r) continue
+      const key = roundKey(poll.id, r.n)
+      open.add(key)
+      if (r.closesAt !== null && !this.timers.has(key)) {
+        const t = setTimeout(() => {
+          this.timers.delete(key)
+          void this.close(poll.id, null).then((res) => {
+            if (!res.ok && res.error === 'STORE_UNAVAILABLE') this.retryLater(poll.id)
+          })
+        }, Math.max(0, r.closesAt - Date.now()))
+        this.timers.set(key, t)
+      }
+    }
+    for (const [key, t] of this.timers) {
+      if (!open.has(key)) {
+        clearTimeout(t)
+        this.timers.delete(key)
+      }
+    }
+    if (open.size && !this.poller) {
+      this.poller = setInterval(() => void this.pollTurnout(), this.turnoutIntervalMs)
+      void this.pollTurnout()
+    } else if (!open.size && this.poller) {
+      clearInterval(this.poller)
+      this.poller = null
+      void this.pollTurnout()
+    }
+  }
+
+  private retryLater(pollId: string): void {
+    setTimeout(() => {
+      if (!this.closed && openRoundOf(this.engine.state.polls.get(pollId))) {
+        void this.close(pollId, null).then((r) => {
+          if (!r.ok && r.error === 'STORE_UNAVAILABLE') this.retryLater(pollId)
+        })
+      }
+    }, 1000)
+  }
+
+  private async pollTurnout(): Promise<void> {
+    let changed = false
+    for (const poll of this.engine.state.polls.values()) {
+      const r = openRoundOf(poll)
+      if (!r) continue
+      const key = roundKey(poll.id, r.n)
+      let n: number
+      try {
+        n = poll.secret ? await this.box.turnout(key) : Object.keys(poll.openBallots[r.n] ?? {}).length
+      } catch {
+        continue
+      }
+      if (this.turnout.get(key) !== n) {
+        this.turnout.set(key, n)
+        changed = true
+      }
+    }
+    if (changed) this.onTurnout()
+  }
+
+  async open(pollId: string, actor: Actor): Promise<SubmitResult> {
+    const spec = commands['poll:open']
+    const res = await this.engine.submit((s, ctx) => spec.decide(s, { pollId }, actor, ctx), actor)
+    if (!res.ok) return res
+    // The ack says the round is open only once the box is open too.
+    await (this.reconciling.get((res.result as { roundKey: string }).roundKey) ?? this.reconcile(pollId))
+    return res
+  }
+
+  async admit(pollId: string, personId: string, actor: Actor): Promise<SubmitResult> {
+    const spec = commands['poll:admit']
+    const res = await this.engine.submit((s, ctx) => spec.decide(s, { pollId, personId }, actor, ctx), actor)
+    if (!res.ok) return res
+    await this.reconcile(pollId)
+    return res
+  }
+
+  /** Closes the current round: box first, then the count into the log. Idempotent. */
+  async close(pollId: string, actor: Actor | null): Promise<SubmitResult> {
+    const poll = this.engine.state.polls.get(pollId)
+    if (!poll) return refusal('POLL_NOT_FOUND', { pollId })
+    const r = openRoundOf(poll)
+    if (!r) return refusal('POLL_NOT_OPEN', { title: poll.title })
+    let ballots: unknown[]
+    if (poll.secret) {
+      try {
+        const closed = await this.box.closeRound(roundKey(pollId, r.n))
+        ballots = closed.ballots.map((b) => JSON.parse(b) as unknown)
+      } catch (err) {
+        if (err instanceof StoreUnavailableError) return refusal('STORE_UNAVAILABLE')
+        throw err
+      }
+    } else {
+      ballots = Object.values(poll.openBallots[r.n] ?? {})
+    }
+    const names = (id: string) => this.engine.state.persons.get(id)?.name ?? id
+    const { count, nextRound } = countRound(r, ballots, names)
+    const digest = ballotsDigest(canonicalBallots(ballots), sha256hex)
+    return this.engine.submit(
+      (s) => decideClose(s, pollId, r.n, { returned: ballots.length, count, ballotsDigest: digest, nextRound }),
+      actor,
+    )
+  }
+
+  /** Casts one ballot. Secret: into the box, atomically, with nothing logged. Open: into the log. */
+  async cast(pollId: string, n: number, voterId: string, ballot: unknown, idempotencyKey: string): Promise<SubmitResult> {
+    const s: MeetingState = this.engine.state
+    const poll = s.polls.get(pollId)
+    if (!poll) return refusal('POLL_NOT_FOUND', { pollId })
+    const r = openRoundOf(poll)
+    if (!r || r.n !== n) return refusal('POLL_NOT_OPEN', { title: poll.title })
+    const checked = checkBallot(r.spec, ballot, s)
+    if (!checked.ok) return refusal('INVALID_BALLOT', { reason: checked.reason })
+    if (!poll.secret) return this.engine.submit((st) => decideOpenCast(st, pollId, n, voterId, checked.ballot), { personId: voterId, role: 'delegate' })
+    const key = roundKey(pollId, n)
+    await this.reconciling.get(key)
+    let outcome
+    try {
+      // Canonical form: the stored bytes depend on the choices only, never on how they were sent.
+      outcome = await this.box.cast(key, voterId, idempotencyKey, canonicalBallots([checked.ballot])[0])
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) return refusal('STORE_UNAVAILABLE')
+      throw err
+    }
+    switch (outcome) {
+      case 'accepted':
+      case 'repeat':
+        return { ok: true, result: { pollId, round: n, received: true }, seq: this.engine.version }
+      case 'already-voted':
+        return refusal('ALREADY_VOTED')
+      case 'not-eligible':
+        return refusal('NOT_ELIGIBLE')
+      case 'closed':
+        return refusal('POLL_NOT_OPEN', { title: poll.title })
+    }
+  }
+
+  /** The open rounds this voter has already voted in (for a reconnecting tablet). */
+  async votedIn(voterId: string): Promise<string[]> {
+    const out: string[] = []
+    for (const poll of this.engine.state.polls.values()) {
+      const r = openRoundOf(poll)
+      if (!r || !r.electorate.includes(voterId)) continue
+      const key = roundKey(poll.id, r.n)
+      if (!poll.secret) {
+        if (poll.openBallots[r.n]?.[voterId] !== undefined) out.push(key)
+        continue
+      }
+      try {
+        if ((await this.box.voted(key, [voterId])).has(voterId)) out.push(key)
+      } catch {
+        // The box is unreachable: the tablet learns it when it tries to vote.
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,69 @@
+// One entry point from a closed round to its count, whatever the poll's kind, and one for checking a
+// ballot's shape at cast time. The rules themselves are in elections.ts and votes.ts.
+import { checkBallotShape, countElection } from './elections'
+import { listedPersons, type PollSpec, type Round } from './polls'
+import type { MeetingState } from './types'
+import { checkVoteBallotShape, countAppointment, countEvaluation, countResolution } from './votes'
+
+export interface RoundCount {
+  count: unknown
+  /** The further round the count calls for (a tie, a shortfall, a void round), or null. */
+  nextRound: PollSpec | null
+}
+
+export function countRound(r: Pick<Round, 'spec' | 'electorate' | 'shouldAttend' | 'present'>, ballots: unknown[], nameOf: (personId: string) => string): RoundCount {
+  const spec = r.spec
+  const issued = r.electorate.length
+  switch (spec.kind) {
+    case 'election': {
+      const count = countElection({
+        seats: spec.seats,
+        candidates: spec.candidates,
+        ballots: ballots as never,
+        issued,
+        shouldAttend: r.shouldAttend,
+        present: r.present,
+        thresholdBase: spec.thresholdBase,
+        nameOf,
+        kind: spec.electionKind,
+      })
+      const next = count.nextRound ? { ...spec, seats: count.nextRound.seats, candidates: count.nextRound.candidates } : null
+      return { count, nextRound: next }
+    }
+    case 'resolution': {
+      const count = countResolution({ ballots, issued, shouldAttend: r.shouldAttend, present: r.present, rule: spec.passRule })
+      return { count, nextRound: count.roundValid ? null : spec }
+    }
+    case 'appointment': {
+      const count = countAppointment({ nominees: spec.nominees, ballots, issued, shouldAttend: r.shouldAttend, thirdOption: spec.thirdOption })
+      return { count, nextRound: count.roundValid ? null : spec }
+    }
+    case 'evaluation': {
+      const count = countEvaluation({ subjects: spec.subjects, scale: spec.scale, ballots, issued })
+      return { count, nextRound: count.roundValid ? null : spec }
+    }
+  }
+}
+
+/** Who may be written in (另选他人): an active delegate who is not on the list. */
+export function eligibleWriteIn(s: MeetingState, listed: Set<string>) {
+  return (personId: string): boolean => {
+    const p = s.persons.get(personId)
+    return !!p && p.role === 'delegate' && p.status === 'active' && !listed.has(personId)
+  }
+}
+
+export function checkBallot(spec: PollSpec, ballot: unknown, s: MeetingState): { ok: true; ballot: unknown } | { ok: false; reason: string } {
+  switch (spec.kind) {
+    case 'election': {
+      const listed = new Set(listedPersons(spec))
+      return checkBallotShape(ballot, spec.candidates.map((c) => c.id), eligibleWriteIn(s, listed), listed)
+    }
+    case 'resolution':
+      return checkVoteBallotShape('resolution', ballot)
+    case 'appointment':
+      return checkVoteBallotShape('appointment', ballot, { nomineeIds: spec.nominees.map((n) => n.id), thirdOption: spec.thirdOption })
+    case 'evaluation':
+      return checkVoteBallotShape('evaluation', ballot, { subjectIds: spec.subjects.map((x) => x.id), scaleSize: spec.scale.length })
+  }
+}

@@ -1,0 +1,118 @@
+// What each audience sees of the polls. While a round is open everyone sees turnout (cast / issued)
+// and nothing else of a secret ballot; results appear once the chair publishes them. The chair sees
+// drafts and the count as soon as a round is closed; scrutineers see the count they must confirm.
+import { currentRound, type Poll, type PollSpec, type Round } from './polls'
+import type { MeetingState } from './types'
+
+export interface RoundView {
+  n: number
+  status: Round['status']
+  openedAt: number
+  closesAt: number | null
+  /** 发出选票数: the electorate of the round. */
+  issued: number
+  /** Ballots cast so far (open rounds) or returned (closed rounds). */
+  turnout: number
+  shouldAttend: number
+  present: number
+  spec: PollSpec
+}
+
+export interface PollView {
+  id: string
+  title: string
+  kind: PollSpec['kind']
+  secret: boolean
+  mode: Poll['mode']
+  status: Poll['status']
+  agendaItemId: string | null
+  timeLimitS: number | null
+  spec: PollSpec
+  scrutineers: Array<{ id: string; name: string; confirmed: boolean }>
+  tellers: Array<{ id: string; name: string }>
+  round: RoundView | null
+  /** The count of the last round, when this audience may see it. */
+  result: { n: number; count: unknown; ballotsDigest: string | null; published: boolean } | null
+  /** Earlier rounds' published results (a multi-round election). */
+  history: Array<{ n: number; count: unknown; ballotsDigest: string | null }>
+  /** A further round waiting to be opened. */
+  nextRound: PollSpec | null
+  liveResults: boolean
+}
+
+export type PollAudience = 'public' | 'chair'
+
+/** Live tally of an open (named) vote: counts per option key, never names. */
+export function liveTally(p: Poll, r: Round): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const b of Object.values(p.openBallots[r.n] ?? {})) {
+    const mark = (b as { mark?: string }).mark
+    if (mark) out[mark] = (out[mark] ?? 0) + 1
+  }
+  return out
+}
+
+export function pollView(s: MeetingState, p: Poll, audience: PollAudience, turnout: ReadonlyMap<string, number>): PollView {
+  const r = currentRound(p)
+  const name = (id: string) => s.persons.get(id)?.name ?? id
+  let result: PollView['result'] = null
+  if (r && r.status !== 'open' && (r.status === 'published' || audience === 'chair')) {
+    result = { n: r.n, count: r.count, ballotsDigest: r.ballotsDigest, published: r.status === 'published' }
+  } else if (r && r.status === 'open' && !p.secret && (p.liveResults || audience === 'chair')) {
+    result = { n: r.n, count: { live: liveTally(p, r) }, ballotsDigest: null, published: false }
+  }
+  return {
+    id: p.id,
+    title: p.title,
+    kind: p.spec.kind,
+    secret: p.secret,
+    mode: p.mode,
+    status: p.status,
+    agendaItemId: p.agendaItemId,
+    timeLimitS: p.timeLimitS,
+    spec: p.spec,
+    scrutineers: p.scrutineers.map((id) => ({ id, name: name(id), confirmed: !!r?.confirmations.includes(id) })),
+    tellers: p.tellers.map((id) => ({ id, name: name(id) })),
+    round: r
+      ? {
+          n: r.n,
+          status: r.status,
+          openedAt: r.openedAt,
+          closesAt: r.closesAt,
+          issued: r.electorate.length,
+          turnout: r.status === 'open' ? (turnout.get(`${p.id}:${r.n}`) ?? 0) : (r.returned ?? 0),
+          shouldAttend: r.shouldAttend,
+          present: r.present,
+          spec: r.spec,
+        }
+      : null,
+    result,
+    history: p.rounds
+      .filter((x) => x !== r && x.status === 'published')
+      .map((x) => ({ n: x.n, count: x.count, ballotsDigest: x.ballotsDigest })),
+    nextRound: p.nextRound,
+    liveResults: p.liveResults,
+  }
+}
+
+/** Polls for an audience: the public never sees drafts or cancelled polls. */
+export function pollViews(s: MeetingState, audience: PollAudience, turnout: ReadonlyMap<string, number>): PollView[] {
+  const out: PollView[] = []
+  for (const p of s.polls.values()) {
+    if (audience === 'public' && (p.status === 'draft' || p.status === 'cancelled')) continue
+    out.push(pollView(s, p, audience, turnout))
+  }
+  return out
+}
+
+/** Counts a scrutineer has to confirm: the closed, unpublished rounds of polls they scrutinise. */
+export function countsToConfirm(s: MeetingState, personId: string): Array<{ pollId: string; title: string; n: number; count: unknown; confirmed: boolean }> {
+  const out = []
+  for (const p of s.polls.values()) {
+    if (!p.scrutineers.includes(personId)) continue
+    const r = currentRound(p)
+    if (!r || r.status !== 'closed') continue
+    out.push({ pollId: p.id, title: p.title, n: r.n, count: r.count, confirmed: r.confirmations.includes(personId) })
+  }
+  return out
+}

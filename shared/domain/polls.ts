@@ -1,0 +1,239 @@
+// Polls: elections (选举), resolution votes (表决), appointment votes (票决) and democratic evaluation
+// (民主测评) share one life cycle — draft, open round, closed and counted, confirmed by the
+// scrutineers, published — and one casting path. Secret ballots never enter the event log: the log
+// holds the electorate at opening and, at closing, the count and the digest of the ballot box.
+import type { Candidate, ElectionCount, ElectionKind } from './elections'
+import type { EvaluationSubject, Nominee, PassRule } from './votes'
+import type { MeetingState, QuorumRules } from './types'
+
+export type PollKind = 'election' | 'resolution' | 'appointment' | 'evaluation'
+
+export interface ElectionSpec {
+  kind: 'election'
+  /** 应选人数 */
+  seats: number
+  /** In surname-stroke order (姓氏笔画), as the server sorted them. */
+  candidates: Candidate[]
+  electionKind: ElectionKind
+  /** More "for" than half of those who should attend (default) or of those present. */
+  thresholdBase: 'shouldAttend' | 'present'
+  minSurplusPct: number
+}
+
+export interface ResolutionSpec {
+  kind: 'resolution'
+  question: string
+  passRule: PassRule
+}
+
+export interface AppointmentSpec {
+  kind: 'appointment'
+  nominees: Nominee[]
+  /** 缓议 (defer) or 弃权 (abstain), as the locality uses. */
+  thirdOption: 'defer' | 'abstain'
+}
+
+export interface EvaluationSpec {
+  kind: 'evaluation'
+  subjects: EvaluationSubject[]
+  /** Grade labels, best first; unmarked counts as abstain. */
+  scale: string[]
+}
+
+export type PollSpec = ElectionSpec | ResolutionSpec | AppointmentSpec | EvaluationSpec
+
+export type RoundStatus = 'open' | 'closed' | 'published'
+
+/** One round of voting (a further round of an election is a new round of the same poll). */
+export interface Round {
+  n: number
+  status: RoundStatus
+  openedAt: number
+  /** Server time at which the round closes by itself, or null. */
+  closesAt: number | null
+  /** Who may vote, fixed at opening (sorted ids); late arrivals admitted by the desk are added. */
+  electorate: string[]
+  /** 应到 and 实到 when the round opened: the bases of thresholds. */
+  shouldAttend: number
+  present: number
+  /** The spec of this round (a further election round has fewer seats and candidates). */
+  spec: PollSpec
+  closedAt: number | null
+  /** Ballots returned (cast), from the ballot box at closing. */
+  returned: number | null
+  /** The count, by kind (ElectionCount, ResolutionCount, ...). */
+  count: unknown
+  /** SHA-256 of the sorted canonical ballots: the published ballots must hash to it. */
+  ballotsDigest: string | null
+  /** Scrutineers who confirmed the count report. */
+  confirmations: string[]
+  publishedAt: number | null
+}
+
+/** 投票事项: one election, vote or evaluation. */
+export interface Poll {
+  id: string
+  title: string
+  agendaItemId: string | null
+  secret: boolean
+  mode: 'electronic' | 'paper'
+  spec: PollSpec
+  quorumPurpose: keyof QuorumRules
+  /** Seconds a round stays open before it closes by itself; null for no limit. */
+  timeLimitS: number | null
+  /** 监票人 (the first is the chief, 总监票人) and 计票人. */
+  scrutineers: string[]
+  tellers: string[]
+  /** Open votes only: show the tally while voting. */
+  liveResults: boolean
+  /** draft until the first round opens; done when the last round is published and nothing remains. */
+  status: 'draft' | 'active' | 'done' | 'cancelled'
+  rounds: Round[]
+  /** A further round prepared by a count (a tie at the last seat, a shortfall, a void round). */
+  nextRound: PollSpec | null
+  createdAt: number
+  /** Open votes only: each voter's ballot per round (named voting is public by definition). */
+  openBallots: Record<number, Record<string, unknown>>
+}
+
+export function currentRound(p: Poll): Round | null {
+  return p.rounds.length ? p.rounds[p.rounds.length - 1] : null
+}
+
+export function roundKey(pollId: string, n: number): string {
+  return `${pollId}:${n}`
+}
+
+/** Persons listed on the ballot (candidates, nominees) who exist in the roster. */
+export function listedPersons(spec: PollSpec): string[] {
+  if (spec.kind === 'election') return spec.candidates.map((c) => c.personId).filter((x): x is string => !!x)
+  if (spec.kind === 'appointment') return spec.nominees.map((n) => n.personId).filter((x): x is string => !!x)
+  return []
+}
+
+/** The voters of the congress right now: active delegates with voting rights who are checked in. */
+export function presentVoters(s: MeetingState): string[] {
+  const out: string[] = []
+  for (const p of s.persons.values()) {
+    if (p.role !== 'delegate' || !p.votingRight || p.status !== 'active') continue
+    if (s.attendance.get(p.id)?.presence === 'present') out.push(p.id)
+  }
+  return out.sort()
+}
+
+/** How many choices a ballot offers, per kind, for the tablet and the report. */
+export const MARK_LABELS = {
+  election: { for: '赞成', against: '不赞成', abstain: '弃权' },
+  resolution: { for: '赞成', against: '反对', abstain: '弃权' },
+  appointment: { agree: '同意', disagree: '不同意', defer: '缓议', abstain: '弃权' },
+} as const
+
+export type { ElectionCount }
+
+export type PollEvent =
+  | { type: 'poll.created'; poll: Poll }
+  | { type: 'poll.updated'; poll: Poll }
+  | { type: 'poll.cancelled'; pollId: string }
+  | {
+      type: 'poll.opened'
+      pollId: string
+      n: number
+      closesAt: number | null
+      electorate: string[]
+      shouldAttend: number
+      present: number
+      spec: PollSpec
+    }
+  | { type: 'poll.voterAdmitted'; pollId: string; n: number; personId: string }
+  /** Named (open) votes only: who voted how is public for them. */
+  | { type: 'ballot.castOpen'; pollId: string; n: number; personId: string; ballot: unknown }
+  | {
+      type: 'poll.closed'
+      pollId: string
+      n: number
+      returned: number
+      count: unknown
+      ballotsDigest: string
+      /** The further round the count calls for, if any. */
+      nextRound: PollSpec | null
+    }
+  | { type: 'poll.confirmed'; pollId: string; n: number; personId: string }
+  | { type: 'poll.published'; pollId: string; n: number }
+
+function withRound(p: Poll, n: number, f: (r: Round) => Round): Poll {
+  return { ...p, rounds: p.rounds.map((r) => (r.n === n ? f(r) : r)) }
+}
+
+/** Folds a poll event into the draft state's polls map (entries replaced, never mutated). */
+export function evolvePoll(polls: Map<string, Poll>, ev: PollEvent, at: number): void {
+  switch (ev.type) {
+    case 'poll.created':
+    case 'poll.updated':
+      polls.set(ev.poll.id, ev.poll)
+      return
+    case 'poll.cancelled': {
+      const p = polls.get(ev.pollId)
+      if (p) polls.set(p.id, { ...p, status: 'cancelled' })
+      return
+    }
+  }
+  const p = polls.get(ev.pollId)
+  if (!p) return
+  switch (ev.type) {
+    case 'poll.opened': {
+      const round: Round = {
+        n: ev.n,
+        status: 'open',
+        openedAt: at,
+        closesAt: ev.closesAt,
+        electorate: ev.electorate,
+        shouldAttend: ev.shouldAttend,
+        present: ev.present,
+        spec: ev.spec,
+        closedAt: null,
+        returned: null,
+        count: null,
+        ballotsDigest: null,
+        confirmations: [],
+        publishedAt: null,
+      }
+      polls.set(p.id, { ...p, status: 'active', rounds: [...p.rounds, round], nextRound: null })
+      return
+    }
+    case 'poll.voterAdmitted':
+      polls.set(
+        p.id,
+        withRound(p, ev.n, (r) => ({ ...r, electorate: [...r.electorate, ev.personId].sort() })),
+      )
+      return
+    case 'ballot.castOpen': {
+      const forRound = { ...(p.openBallots[ev.n] ?? {}), [ev.personId]: ev.ballot }
+      polls.set(p.id, { ...p, openBallots: { ...p.openBallots, [ev.n]: forRound } })
+      return
+    }
+    case 'poll.closed':
+      polls.set(p.id, {
+        ...withRound(p, ev.n, (r) => ({
+          ...r,
+          status: 'closed',
+          closedAt: at,
+          returned: ev.returned,
+          count: ev.count,
+          ballotsDigest: ev.ballotsDigest,
+        })),
+        nextRound: ev.nextRound,
+      })
+      return
+    case 'poll.confirmed':
+      polls.set(
+        p.id,
+        withRound(p, ev.n, (r) => ({ ...r, confirmations: [...new Set([...r.confirmations, ev.personId])] })),
+      )
+      return
+    case 'poll.published': {
+      const q = withRound(p, ev.n, (r) => ({ ...r, status: 'published', publishedAt: at }))
+      polls.set(p.id, { ...q, status: q.nextRound ? 'active' : 'done' })
+      return
+    }
+  }
+}

@@ -1,0 +1,131 @@
+// A by-election from the tablets to the published result, on both stores: the chair opens it only
+// with a quorum, delegates vote once each, the count follows DOMAIN.md, the scrutineers confirm and
+// only then can the chair publish.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { ElectionCount } from '../../shared/domain/elections'
+import type { PollView } from '../../shared/domain/poll-views'
+import type { PublicView, StateChanged } from '../../shared/protocol'
+import { checkInDirect, latest, send, startHall, STORE_KINDS, type Hall } from '../helpers/server'
+
+function key(): string {
+  return Math.random().toString(36).slice(2, 12)
+}
+
+describe.each(STORE_KINDS)('election on %s', (kind) => {
+  let hall: Hall
+  beforeEach(async () => {
+    hall = await startHall(kind)
+  })
+  afterEach(async () => {
+    await hall.close()
+  })
+
+  async function setUp(seats = 1) {
+    const chair = await hall.connect(hall.chair.code)
+    const [s1, s2] = hall.delegates.slice(240, 242)
+    const created = await send<{ pollId: string; spec: { candidates: Array<{ id: string; name: string }> } }>(chair.socket, 'poll:create', {
+      title: '补选县委委员',
+      spec: {
+        kind: 'election',
+        seats,
+        electionKind: 'committee',
+        candidates: [{ name: '王建国', personId: hall.delegates[0].personId }, { name: '李红梅' }, { name: '丁一' }],
+      },
+      scrutineers: [s1.personId, s2.personId],
+    })
+    if (!created.ok) throw new Error(JSON.stringify(created))
+    return { chair, pollId: created.data.pollId, candidates: created.data.spec.candidates, scrutineers: [s1, s2] }
+  }
+
+  it('runs a round from opening to publication', async () => {
+    const { chair, pollId, candidates, scrutineers } = await setUp()
+    // Listed by surname strokes: 丁 (2) before 王 (4) before 李 (7).
+    expect(candidates.map((c) => c.name)).toEqual(['丁一', '王建国', '李红梅'])
+
+    const noQuorum = await send(chair.socket, 'poll:open', { pollId })
+    expect(noQuorum).toMatchObject({ ok: false, code: 'QUORUM_NOT_MET' })
+
+    const voters = hall.delegates.slice(0, 130)
+    await checkInDirect(hall.server.app, [...voters, ...scrutineers].map((d) => d.personId))
+    const display = await hall.connect(hall.display.code)
+    const seen = latest<StateChanged>(display.socket, 'state:changed')
+    const opened = await send<{ issued: number; round: number }>(chair.socket, 'poll:open', { pollId })
+    expect(opened).toMatchObject({ ok: true, data: { issued: 132, round: 1 } })
+
+    const wang = candidates.find((c) => c.name === '王建国')!.id
+    const tablets = await Promise.all(voters.slice(0, 12).map((d) => hall.connect(d.code)))
+    const results = await Promise.all(
+      tablets.map((t, i) => {
+        const marks = Object.fromEntries(candidates.map((c) => [c.id, c.id === wang ? (i < 10 ? 'for' : 'against') : 'abstain']))
+        return send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: key() })
+      }),
+    )
+    expect(results.every((r) => r.ok)).toBe(true)
+    // During the round the display sees turnout only.
+    await vi.waitFor(() => {
+      const p = (seen.value?.view as PublicView).polls.find((x) => x.id === pollId)!
+      expect(p.round).toMatchObject({ status: 'open', issued: 132, turnout: 12 })
+      expect(p.result).toBeNull()
+    })
+
+    const again = await send(tablets[0].socket, 'ballot:cast', {
+      pollId,
+      round: 1,
+      ballot: { marks: Object.fromEntries(candidates.map((c) => [c.id, 'for'])), writeIns: [] },
+      idempotencyKey: key(),
+    })
+    expect(again).toMatchObject({ ok: false, code: 'ALREADY_VOTED', message: '您已经投过票，选票提交后不能更改' })
+
+    expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
+    const publishEarly = await send(chair.socket, 'poll:publish', { pollId })
+    expect(publishEarly).toMatchObject({ ok: false, code: 'NOT_CONFIRMED' })
+    expect((display.snapshot.view as PublicView).polls.find((x) => x.id === pollId)?.result ?? null).toBeNull()
+
+    for (const s of scrutineers) {
+      const t = await hall.connect(s.code)
+      const r = await send(t.socket, 'poll:confirm', { pollId })
+      expect(r.ok).toBe(true)
+    }
+    expect((await send(chair.socket, 'poll:publish', { pollId })).ok).toBe(true)
+    await vi.waitFor(() => {
+      const p = (seen.value?.view as PublicView).polls.find((x) => x.id === pollId) as PollView
+      expect(p.result?.published).toBe(true)
+      const count = p.result!.count as ElectionCount
+      expect(count).toMatchObject({ returned: 12, issued: 132, valid: 12, invalid: 0, base: 251, threshold: 126, outcome: 'shortfall' })
+      expect(count.results.find((r) => r.id === wang)).toMatchObject({ for: 10, against: 2, elected: false })
+    })
+  })
+
+  it('one delegate casting many times at once over two sockets yields one ballot', async () => {
+    const { chair, pollId, candidates } = await setUp()
+    const voters = hall.delegates.slice(0, 130)
+    await checkInDirect(hall.server.app, voters.map((d) => d.personId))
+    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const me = voters[5]
+    const a = await hall.connect(me.code)
+    const marks = Object.fromEntries(candidates.map((c) => [c.id, 'for']))
+    const acks = await Promise.all(
+      Array.from({ length: 20 }, () => send(a.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: key() })),
+    )
+    expect(acks.filter((x) => x.ok)).toHaveLength(1)
+    expect(acks.filter((x) => !x.ok && x.code === 'ALREADY_VOTED')).toHaveLength(19)
+    expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
+    const r = hall.server.app.engine.state.polls.get(pollId)!.rounds[0]
+    expect(r.returned).toBe(1)
+  })
+
+  it('a retry with the same idempotency key gets the same ack, not a second ballot', async () => {
+    const { chair, pollId, candidates } = await setUp()
+    await checkInDirect(hall.server.app, hall.delegates.slice(0, 130).map((d) => d.personId))
+    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const t = await hall.connect(hall.delegates[3].code)
+    const marks = Object.fromEntries(candidates.map((c) => [c.id, 'abstain']))
+    const k = key()
+    const first = await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: k })
+    const retry = await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: k })
+    expect(first).toEqual(retry)
+    expect(first.ok).toBe(true)
+    expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
+    expect(hall.server.app.engine.state.polls.get(pollId)!.rounds[0].returned).toBe(1)
+  })
+})
