@@ -13,6 +13,9 @@ import type { Sessions } from '../gateway/sessions'
 import { exportRosterCsv, parseRoster, rosterTemplateCsv } from '../roster/csv'
 import type { Store } from '../store/types'
 import { isOriginAllowed } from './origin'
+import { mountPollRoutes } from './polls'
+import { mountAgendaRoutes } from './agenda'
+import type { DocumentStore } from '../store/documents'
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   INVALID_PAYLOAD: 400,
@@ -25,6 +28,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
   STORE_UNAVAILABLE: 503,
+  ITEM_NOT_FOUND: 404,
+  DOCUMENT_NOT_FOUND: 404,
+  UNSUPPORTED_DOCUMENT: 415,
 }
 
 function langOf(req: Request): Lang {
@@ -46,6 +52,7 @@ export function buildHttp(deps: {
   store: Store
   sessions: Sessions
   version: string
+  documents: DocumentStore
 }): express.Express {
   const { config, engine, store, sessions } = deps
   const app = express()
@@ -159,6 +166,10 @@ export function buildHttp(deps: {
     res.setHeader('Content-Disposition', 'attachment; filename="roster-template.csv"')
     res.send(rosterTemplateCsv())
   })
+
+  mountAgendaRoutes(app, { config, engine, documents: deps.documents, auth, fail })
+
+  mountPollRoutes(app, { engine, store, auth, fail })
 
   app.use('/api', (req, res) => fail(res, req, 'NOT_FOUND'))
 

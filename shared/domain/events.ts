@@ -103,7 +103,7 @@ export function evolve(s: MeetingState, e: StoredEvent): void {
       s.attendance.set(ev.personId, { ...NO_ATTENDANCE })
       break
     default:
-      if (ev.type.startsWith('poll.') || ev.type.startsWith('ballot.')) evolvePoll(s.polls, ev as PollEvent, e.at)
+      if (ev.type.startsWith('poll.') || ev.type.startsWith('ballot.')) evolvePoll(s.polls, ev as PollEvent, e.at, e.seq)
   }
   if (ev.type.startsWith('agenda.')) evolveAgenda(s, e)
   else if (ev.type.startsWith('speakers.')) evolveSpeakers(s, e)

@@ -65,6 +65,8 @@ export interface Round {
   count: unknown
   /** SHA-256 of the sorted canonical ballots: the published ballots must hash to it. */
   ballotsDigest: string | null
+  /** Seq of the log event that closed the round (its hash chains the digest into the log). */
+  closedSeq: number | null
   /** Scrutineers who confirmed the count report. */
   confirmations: string[]
   publishedAt: number | null
@@ -165,7 +167,7 @@ function withRound(p: Poll, n: number, f: (r: Round) => Round): Poll {
 }
 
 /** Folds a poll event into the draft state's polls map (entries replaced, never mutated). */
-export function evolvePoll(polls: Map<string, Poll>, ev: PollEvent, at: number): void {
+export function evolvePoll(polls: Map<string, Poll>, ev: PollEvent, at: number, seq: number): void {
   switch (ev.type) {
     case 'poll.created':
     case 'poll.updated':
@@ -194,6 +196,7 @@ export function evolvePoll(polls: Map<string, Poll>, ev: PollEvent, at: number):
         returned: null,
         count: null,
         ballotsDigest: null,
+        closedSeq: null,
         confirmations: [],
         publishedAt: null,
       }
@@ -220,6 +223,7 @@ export function evolvePoll(polls: Map<string, Poll>, ev: PollEvent, at: number):
           returned: ev.returned,
           count: ev.count,
           ballotsDigest: ev.ballotsDigest,
+          closedSeq: seq,
         })),
         nextRound: ev.nextRound,
       })

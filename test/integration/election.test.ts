@@ -96,6 +96,47 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     })
   })
 
+  it('exports the anonymised ballots, which verify against the log and fail when altered', async () => {
+    const { chair, pollId, candidates } = await setUp()
+    const voters = hall.delegates.slice(0, 130)
+    await checkInDirect(hall.server.app, voters.map((d) => d.personId))
+    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const writeIn = hall.delegates[200].personId
+    const tablets = await Promise.all(voters.slice(0, 8).map((d) => hall.connect(d.code)))
+    for (const [i, t] of tablets.entries()) {
+      const marks = Object.fromEntries(candidates.map((c, j) => [c.id, (i + j) % 3 === 0 ? 'for' : i % 2 ? 'against' : 'abstain']))
+      const ballot = { marks, writeIns: i === 1 ? [writeIn] : [] }
+      expect((await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot, idempotencyKey: key() })).ok).toBe(true)
+    }
+    expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
+    const res = await fetch(`${hall.server.url}/api/polls/${pollId}/rounds/1/ballots.json`, {
+      headers: { authorization: `Bearer ${chair.login.token}` },
+    })
+    expect(res.status).toBe(200)
+    const x = await res.json()
+    expect(x.ballots).toHaveLength(8)
+    expect(x.names[writeIn]).toBe(hall.delegates[200].name)
+    // No voter id anywhere in the export.
+    const text = JSON.stringify(x.ballots)
+    for (const v of voters.slice(0, 8)) expect(text).not.toContain(v.personId)
+    const { verifyExport } = await import('../../shared/domain/ballot-export')
+    const { createHash } = await import('node:crypto')
+    const sha = (s: string) => createHash('sha256').update(s).digest('hex')
+    expect(verifyExport(x, sha)).toMatchObject({ ok: true, problems: [] })
+    const tampered = structuredClone(x)
+    tampered.ballots[0].marks[candidates[0].id] = tampered.ballots[0].marks[candidates[0].id] === 'for' ? 'against' : 'for'
+    const bad = verifyExport(tampered, sha)
+    expect(bad.ok).toBe(false)
+    expect(bad.problems.join(' ')).toContain('hash')
+
+    // Before publication a delegate who is not a scrutineer may not fetch them.
+    const nosy = await hall.connect(hall.delegates[100].code)
+    const denied = await fetch(`${hall.server.url}/api/polls/${pollId}/rounds/1/ballots.csv`, {
+      headers: { authorization: `Bearer ${nosy.login.token}` },
+    })
+    expect(denied.status).toBe(403)
+  })
+
   it('one delegate casting many times at once over two sockets yields one ballot', async () => {
     const { chair, pollId, candidates } = await setUp()
     const voters = hall.delegates.slice(0, 130)
