@@ -18,27 +18,30 @@ export const rooms = {
   token: (tokenHash: string) => `tok:${tokenHash}`,
 }
 
-/** Which persons an event touches, for per-person pushes and roster patches. */
-function touched(events: StoredEvent[], state: MeetingState, into: Set<string>): boolean {
+/** Which persons an event touches: `roster` for the desk's patches (and their own status), `me`
+ * for their own status only (a poll opening for its electorate, a count for its scrutineers). */
+function touched(events: StoredEvent[], state: MeetingState, roster: Set<string>, me: Set<string>): boolean {
   let all = false
   for (const { event: e } of events) {
-    if (e.type.startsWith('poll.') && 'pollId' in e) {
-      // Scrutineers' own status lists the counts they must confirm.
-      for (const id of state.polls.get(e.pollId)?.scrutineers ?? []) into.add(id)
+    if (e.type.startsWith('poll.') || e.type.startsWith('ballot.')) {
+      if ('pollId' in e) for (const id of state.polls.get(e.pollId)?.scrutineers ?? []) me.add(id)
+      if (e.type === 'poll.opened') for (const id of e.electorate) me.add(id)
+      if (e.type === 'poll.closed') for (const id of state.polls.get(e.pollId)?.rounds.find((r) => r.n === e.n)?.electorate ?? []) me.add(id)
+      if ('personId' in e) me.add(e.personId)
+      continue
     }
-    if (e.type === 'ballot.castOpen') into.add(e.personId)
-    else if ('personId' in e) into.add(e.personId)
-    else if (e.type === 'person.saved') into.add(e.person.id)
+    if ('personId' in e) roster.add(e.personId)
+    else if (e.type === 'person.saved') roster.add(e.person.id)
     else if (e.type === 'roster.imported') all = true
     else if (e.type === 'meeting.created' || e.type === 'meeting.configured') all = true
   }
-  if (all) for (const id of state.persons.keys()) into.add(id)
+  if (all) for (const id of state.persons.keys()) roster.add(id)
   return all
 }
 
 export class Broadcaster {
   private dirty = new Set<string>()
-  /** Persons whose own status changed without a roster change (their place in a queue). */
+  /** Persons whose own status changed without a roster change (a queue place, a poll). */
   private meDirty = new Set<string>()
   private full = false
   private timer: NodeJS.Timeout | null = null
@@ -59,7 +62,7 @@ export class Broadcaster {
   ) {
     for (const id of engine.state.persons.keys()) this.knownIds.add(id)
     engine.on('committed', (events, state) => {
-      if (touched(events, state, this.dirty)) this.full = true
+      if (touched(events, state, this.dirty, this.meDirty)) this.full = true
       personsTouchedBySpeech(events, state, this.meDirty)
       this.schedule()
     })

@@ -6,7 +6,8 @@ import type express from 'express'
 import type { Request, Response } from 'express'
 import { exportCsv, type BallotExport } from '../../shared/domain/ballot-export'
 import { canonicalBallots, ballotsDigest } from '../../shared/domain/digest'
-import { roundKey, type Poll, type Round } from '../../shared/domain/polls'
+import { eligibleWriteIn } from '../../shared/domain/counting'
+import { listedPersons, roundKey, type Poll, type Round } from '../../shared/domain/polls'
 import type { Role } from '../../shared/domain/types'
 import type { ErrorCode } from '../../shared/errors'
 import type { Engine } from '../engine'
@@ -83,6 +84,22 @@ export function mountPollRoutes(app: express.Express, deps: { engine: Engine; st
     res.setHeader('Content-Type', 'text/csv; charset=utf-8')
     res.setHeader('Content-Disposition', `attachment; filename="ballots-${found.poll.id}-${found.round.n}.csv"`)
     res.send(exportCsv(x))
+  })
+
+  /** Who a voter may write in (另选他人) on an election ballot: active delegates not on the list. */
+  app.get('/api/polls/:pollId/writein-candidates', async (req, res) => {
+    if (!(await auth(req, res, ['delegate', 'chair', 'secretariat']))) return
+    const s = engine.state
+    const poll = s.polls.get(String(req.params.pollId))
+    const spec = poll?.rounds[poll.rounds.length - 1]?.spec ?? poll?.spec
+    if (!poll || !spec || spec.kind !== 'election') return fail(res, req, 'NOT_FOUND')
+    const eligible = eligibleWriteIn(s, new Set(listedPersons(spec)))
+    const out = []
+    for (const p of s.persons.values()) {
+      if (!eligible(p.id)) continue
+      out.push({ personId: p.id, name: p.name, delegation: p.delegationId ? (s.delegations.get(p.delegationId)?.name ?? '') : '' })
+    }
+    res.json({ ok: true, data: out })
   })
 
   /** Named votes only: who voted how, by delegation and seat. */

@@ -116,3 +116,25 @@ export function countsToConfirm(s: MeetingState, personId: string): Array<{ poll
   }
   return out
 }
+
+function sortedIncludes(sorted: string[], x: string): boolean {
+  let lo = 0
+  let hi = sorted.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid] === x) return true
+    if (sorted[mid] < x) lo = mid + 1
+    else hi = mid - 1
+  }
+  return false
+}
+
+/** The open rounds whose electorate includes this person (electorates are kept sorted). */
+export function eligibleIn(s: MeetingState, personId: string): string[] {
+  const out: string[] = []
+  for (const p of s.polls.values()) {
+    const r = currentRound(p)
+    if (r && r.status === 'open' && sortedIncludes(r.electorate, personId)) out.push(`${p.id}:${r.n}`)
+  }
+  return out
+}

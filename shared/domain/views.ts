@@ -3,7 +3,7 @@
 import { announcement, quorumStatus, summarize, type Counts, type QuorumStatus } from './quorum'
 import type { Attendance, LeaveReason, Meeting, MeetingState, Person, Presence, Role } from './types'
 import { NO_ATTENDANCE } from './types'
-import { countsToConfirm, pollViews, type PollView } from './poll-views'
+import { countsToConfirm, eligibleIn, pollViews, type PollView } from './poll-views'
 import {
   agendaView,
   ownQueue,
