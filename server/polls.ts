@@ -5,8 +5,9 @@
 import { createHash } from 'node:crypto'
 import { commands } from '../shared/domain/commands'
 import { countRound, checkBallot } from '../shared/domain/counting'
-import { ballotsDigest, canonicalBallots } from '../shared/domain/digest'
-import { decideClose, decideOpenCast } from '../shared/domain/poll-commands'
+import { ballotsDigest, canonicalBallots, canonicalJson } from '../shared/domain/digest'
+import { countElectionFromTotals } from '../shared/domain/elections'
+import { decideClose, decideOpenCast, paperDifferences } from '../shared/domain/poll-commands'
 import { roundKey, type Poll, type Round } from '../shared/domain/polls'
 import type { Actor, MeetingState } from '../shared/domain/types'
 import type { Engine, SubmitResult } from './engine'
@@ -61,8 +62,10 @@ export class PollService {
   }
 
   private reconcile(pollId: string): Promise<void> {
-    const r = openRoundOf(this.engine.state.polls.get(pollId))
-    if (!r) return Promise.resolve()
+    const poll = this.engine.state.polls.get(pollId)
+    const r = openRoundOf(poll)
+    // Paper rounds have no electronic box.
+    if (!r || poll?.mode === 'paper') return Promise.resolve()
     const key = roundKey(pollId, r.n)
     const electorate = r.electorate
     const p = this.box
@@ -166,6 +169,7 @@ export class PollService {
     if (!poll) return refusal('POLL_NOT_FOUND', { pollId })
     const r = openRoundOf(poll)
     if (!r) return refusal('POLL_NOT_OPEN', { title: poll.title })
+    if (poll.mode === 'paper') return this.closePaper(poll, r, actor)
     let ballots: unknown[]
     if (poll.secret) {
       try {
@@ -187,6 +191,37 @@ export class PollService {
     )
   }
 
+  /** A paper round closes on the tellers' two entries, once they agree. */
+  private async closePaper(poll: Poll, r: Round, actor: Actor | null): Promise<SubmitResult> {
+    const a = r.paper?.entries[1]
+    const b = r.paper?.entries[2]
+    if (!a || !b || r.spec.kind !== 'election') return refusal('PAPER_INCOMPLETE')
+    const names = new Map<string, string>(r.spec.candidates.map((c) => [c.id, c.name]))
+    const nameOf = (id: string) => this.engine.state.persons.get(id)?.name ?? id
+    for (const w of [...a.totals.writeIns, ...b.totals.writeIns]) names.set(w.personId, nameOf(w.personId))
+    const diff = paperDifferences(a.totals, b.totals, names)
+    if (diff.length) return refusal('PAPER_MISMATCH', { fields: diff.join('、') })
+    const spec = r.spec
+    const count = countElectionFromTotals({
+      seats: spec.seats,
+      candidates: spec.candidates,
+      issued: r.electorate.length,
+      shouldAttend: r.shouldAttend,
+      present: r.present,
+      thresholdBase: spec.thresholdBase,
+      nameOf,
+      kind: spec.electionKind,
+      totals: a.totals,
+    })
+    const nextRound = count.nextRound ? { ...spec, seats: count.nextRound.seats, candidates: count.nextRound.candidates } : null
+    // The paper ballots stay in the sealed box; the log keeps the hash of the agreed totals.
+    const digest = sha256hex(canonicalJson(a.totals))
+    return this.engine.submit(
+      (s) => decideClose(s, poll.id, r.n, { returned: a.totals.returned, count, ballotsDigest: digest, nextRound }),
+      actor,
+    )
+  }
+
   /** Casts one ballot. Secret: into the box, atomically, with nothing logged. Open: into the log. */
   async cast(pollId: string, n: number, voterId: string, ballot: unknown, idempotencyKey: string): Promise<SubmitResult> {
     const s: MeetingState = this.engine.state
@@ -194,6 +229,7 @@ export class PollService {
     if (!poll) return refusal('POLL_NOT_FOUND', { pollId })
     const r = openRoundOf(poll)
     if (!r || r.n !== n) return refusal('POLL_NOT_OPEN', { title: poll.title })
+    if (poll.mode === 'paper') return refusal('POLL_IS_PAPER', { title: poll.title })
     const checked = checkBallot(r.spec, ballot, s)
     if (!checked.ok) return refusal('INVALID_BALLOT', { reason: checked.reason })
     if (!poll.secret) return this.engine.submit((st) => decideOpenCast(st, pollId, n, voterId, checked.ballot), { personId: voterId, role: 'delegate' })

@@ -79,6 +79,10 @@ export const ErrorCode = {
   SPEECH_ALREADY_STARTED: 'SPEECH_ALREADY_STARTED',
   SPEECH_PAUSED: 'SPEECH_PAUSED',
   SPEECH_NOT_PAUSED: 'SPEECH_NOT_PAUSED',
+  PAPER_ONLY_ELECTIONS: 'PAPER_ONLY_ELECTIONS',
+  PAPER_SAME_PERSON: 'PAPER_SAME_PERSON',
+  PAPER_INVALID: 'PAPER_INVALID',
+  PAPER_INCOMPLETE: 'PAPER_INCOMPLETE',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -177,6 +181,10 @@ const MESSAGES: Record<ErrorCode, { zh: string; en: string }> = {
   SPEECH_ALREADY_STARTED: { zh: '{name}已经开始发言', en: '{name} has already started' },
   SPEECH_PAUSED: { zh: '{name}的发言已经暂停', en: '{name}’s speech is already paused' },
   SPEECH_NOT_PAUSED: { zh: '{name}的发言没有暂停', en: '{name}’s speech is not paused' },
+  PAPER_ONLY_ELECTIONS: { zh: '只有选举可以采用纸质选票', en: 'Only elections can be held on paper' },
+  PAPER_SAME_PERSON: { zh: '两次录入须由不同的工作人员完成', en: 'The two entries must be made by different people' },
+  PAPER_INVALID: { zh: '录入的计票数据不合理：{problems}', en: 'The entered counts do not add up: {problems}' },
+  PAPER_INCOMPLETE: { zh: '纸质计票结果须由两人各录入一次后才能结束', en: 'A paper count needs two entries, by two people, before it can be closed' },
 }
 
 export type Params = Record<string, string | number>

@@ -32,6 +32,7 @@ export interface CommandResults extends AgendaCommandResults, SpeakerCommandResu
   'poll:close': { pollId: string; round: number }
   'poll:confirm': { pollId: string; round: number; confirmations: number; of: number }
   'poll:publish': { pollId: string; round: number }
+  'poll:paperEntry': { pollId: string; round: number; entry: 1 | 2; differences: string[] | null }
   'ballot:cast': { pollId: string; round: number; received: true }
 }
 

@@ -118,6 +118,23 @@ export const schemas = {
   'poll:admit': z.object({ pollId: id, personId: id }).strict(),
   'poll:confirm': pollRef,
   'poll:publish': pollRef,
+  'poll:paperEntry': z
+    .object({
+      pollId: id,
+      entry: z.union([z.literal(1), z.literal(2)]),
+      totals: z
+        .object({
+          returned: z.number().int().min(0).max(100_000),
+          invalid: z.number().int().min(0).max(100_000),
+          tallies: z.record(
+            z.string().max(64),
+            z.object({ for: z.number().int().min(0), against: z.number().int().min(0), abstain: z.number().int().min(0) }).strict(),
+          ),
+          writeIns: z.array(z.object({ personId: id, for: z.number().int().min(0) }).strict()).max(200),
+        })
+        .strict(),
+    })
+    .strict(),
   'ballot:cast': z
     .object({
       pollId: id,

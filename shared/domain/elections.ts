@@ -224,6 +224,76 @@ export interface ElectionCount {
   nextRound: { seats: number; candidates: Candidate[] } | null
 }
 
+type CountHead = Pick<ElectionCount, 'returned' | 'issued' | 'threshold' | 'needMoreThan' | 'base' | 'baseKind' | 'seats' | 'shouldAttend' | 'present'>
+
+/** From the tallies of the valid ballots to the outcome: shared by electronic and paper counts. */
+function decide(
+  input: Pick<ElectionCountInput, 'seats' | 'kind'>,
+  head: CountHead,
+  rows: Map<string, CandidateResult>,
+  writeIns: Map<string, CandidateResult>,
+  valid: number,
+  invalid: number,
+): ElectionCount {
+  const { seats } = input
+  const base = head.base
+  const writeInRows = [...writeIns.values()].sort(
+    (a, b) => b.for - a.for || byCodePoint(a.name, b.name) || byCodePoint(a.personId!, b.personId!),
+  )
+  const results = [...rows.values(), ...writeInRows]
+  const position = new Map(results.map((r, i) => [r.id, i]))
+  const inResultsOrder = (a: CandidateResult, b: CandidateResult) => position.get(a.id)! - position.get(b.id)!
+
+  // Strictly more than half: for * 2 > base, in integers.
+  const qualified = results.filter((r) => r.for * 2 > base).sort((a, b) => b.for - a.for || inResultsOrder(a, b))
+
+  let winners: CandidateResult[]
+  let tiedRows: CandidateResult[] = []
+  if (qualified.length <= seats) {
+    winners = qualified
+  } else {
+    const last = qualified[seats - 1].for
+    if (qualified[seats].for < last) {
+      winners = qualified.slice(0, seats)
+    } else {
+      winners = qualified.filter((r) => r.for > last)
+      tiedRows = qualified.filter((r) => r.for === last).sort(inResultsOrder)
+    }
+  }
+  for (const r of winners) r.elected = true
+  for (const r of tiedRows) r.tiedAtLastSeat = true
+
+  const electedRows = input.kind === 'alternates' ? winners : [...winners].sort(inResultsOrder)
+  const remainingSeats = seats - winners.length
+  const asCandidate = (r: CandidateResult): Candidate => ({ id: r.id, name: r.name, personId: r.personId })
+
+  let outcome: ElectionCount['outcome']
+  let nextRound: ElectionCount['nextRound']
+  if (tiedRows.length > 0) {
+    outcome = 'tie'
+    nextRound = { seats: remainingSeats, candidates: tiedRows.map(asCandidate) }
+  } else if (remainingSeats > 0) {
+    outcome = 'shortfall'
+    nextRound = { seats: remainingSeats, candidates: [...rows.values()].filter((r) => !r.elected).map(asCandidate) }
+  } else {
+    outcome = 'complete'
+    nextRound = null
+  }
+
+  return {
+    ...head,
+    roundValid: true,
+    valid,
+    invalid,
+    results,
+    elected: electedRows.map((r) => r.id),
+    outcome,
+    tied: tiedRows.map((r) => r.id),
+    remainingSeats,
+    nextRound,
+  }
+}
+
 /** Code point order, so that the result does not depend on the runtime's locale data. */
 function byCodePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
@@ -318,59 +388,101 @@ export function countElection(input: ElectionCountInput): ElectionCount {
     }
   }
 
-  const writeInRows = [...writeIns.values()].sort(
-    (a, b) => b.for - a.for || byCodePoint(a.name, b.name) || byCodePoint(a.personId!, b.personId!),
-  )
-  const results = [...rows.values(), ...writeInRows]
-  const position = new Map(results.map((r, i) => [r.id, i]))
-  const inResultsOrder = (a: CandidateResult, b: CandidateResult) => position.get(a.id)! - position.get(b.id)!
+  return decide(input, head, rows, writeIns, valid, invalid)
+}
 
-  // Strictly more than half: for * 2 > base, in integers.
-  const qualified = results.filter((r) => r.for * 2 > base).sort((a, b) => b.for - a.for || inResultsOrder(a, b))
 
-  let winners: CandidateResult[]
-  let tiedRows: CandidateResult[] = []
-  if (qualified.length <= seats) {
-    winners = qualified
-  } else {
-    const last = qualified[seats - 1].for
-    if (qualified[seats].for < last) {
-      winners = qualified.slice(0, seats)
-    } else {
-      winners = qualified.filter((r) => r.for > last)
-      tiedRows = qualified.filter((r) => r.for === last).sort(inResultsOrder)
+/** What tellers enter at the desk for a paper round (纸质选票): the counts, not the ballots. */
+export interface PaperElectionTotals {
+  /** 收回票数 */
+  returned: number
+  /** 无效票 */
+  invalid: number
+  /** Per listed candidate, over the valid ballots. */
+  tallies: Record<string, { for: number; against: number; abstain: number }>
+  /** 另选他人: votes for written-in people, over the valid ballots. */
+  writeIns: Array<{ personId: string; for: number }>
+}
+
+/** Where a paper entry does not add up, in words a teller can act on; empty when it does. */
+export function paperTotalsProblems(seats: number, candidates: Candidate[], t: PaperElectionTotals): string[] {
+  const problems: string[] = []
+  const valid = t.returned - t.invalid
+  if (valid < 0) problems.push('无效票多于收回票')
+  for (const c of candidates) {
+    const x = t.tallies[c.id]
+    if (!x) {
+      problems.push(`缺少${c.name}的票数`)
+      continue
+    }
+    // On a valid ballot every listed candidate carries one mark, or none where a part was spoiled.
+    if (x.for + x.against + x.abstain > valid) problems.push(`${c.name}的赞成、不赞成、弃权之和超过有效票数`)
+  }
+  const listed = new Set(candidates.map((c) => c.personId).filter(Boolean))
+  const seen = new Set<string>()
+  for (const w of t.writeIns) {
+    if (listed.has(w.personId)) problems.push('另选他人不能是候选人')
+    if (seen.has(w.personId)) problems.push('另选他人重复')
+    seen.add(w.personId)
+  }
+  const forVotes = candidates.reduce((n, c) => n + (t.tallies[c.id]?.for ?? 0), 0) + t.writeIns.reduce((n, w) => n + w.for, 0)
+  if (forVotes > valid * seats) problems.push('赞成票总数超过有效票数乘以应选人数')
+  return problems
+}
+
+/** Counts a paper round from the tellers' totals by the same rules as an electronic one. */
+export function countElectionFromTotals(
+  input: Omit<ElectionCountInput, 'ballots'> & { totals: PaperElectionTotals },
+): ElectionCount {
+  const { seats, candidates, issued, shouldAttend, present, thresholdBase, totals } = input
+  assertCount('seats', seats, 1)
+  assertCount('returned', totals.returned, 0)
+  assertCount('invalid', totals.invalid, 0)
+  const base = thresholdBase === 'present' ? present : shouldAttend
+  const head: CountHead = {
+    returned: totals.returned,
+    issued,
+    threshold: Math.floor(base / 2) + 1,
+    needMoreThan: base / 2,
+    base,
+    baseKind: thresholdBase,
+    seats,
+    shouldAttend,
+    present,
+  }
+  if (totals.returned > issued) {
+    return {
+      ...head,
+      roundValid: false,
+      valid: 0,
+      invalid: 0,
+      results: [],
+      elected: [],
+      outcome: 'void',
+      tied: [],
+      remainingSeats: seats,
+      nextRound: { seats, candidates: candidates.map((c) => ({ ...c })) },
     }
   }
-  for (const r of winners) r.elected = true
-  for (const r of tiedRows) r.tiedAtLastSeat = true
-
-  const electedRows = input.kind === 'alternates' ? winners : [...winners].sort(inResultsOrder)
-  const remainingSeats = seats - winners.length
-  const asCandidate = (r: CandidateResult): Candidate => ({ id: r.id, name: r.name, personId: r.personId })
-
-  let outcome: ElectionCount['outcome']
-  let nextRound: ElectionCount['nextRound']
-  if (tiedRows.length > 0) {
-    outcome = 'tie'
-    nextRound = { seats: remainingSeats, candidates: tiedRows.map(asCandidate) }
-  } else if (remainingSeats > 0) {
-    outcome = 'shortfall'
-    nextRound = { seats: remainingSeats, candidates: [...rows.values()].filter((r) => !r.elected).map(asCandidate) }
-  } else {
-    outcome = 'complete'
-    nextRound = null
+  const rows = new Map<string, CandidateResult>()
+  for (const c of candidates) {
+    const x = totals.tallies[c.id] ?? { for: 0, against: 0, abstain: 0 }
+    rows.set(c.id, { ...c, writeIn: false, for: x.for, against: x.against, abstain: x.abstain, elected: false, tiedAtLastSeat: false })
   }
-
-  return {
-    ...head,
-    roundValid: true,
-    valid,
-    invalid,
-    results,
-    elected: electedRows.map((r) => r.id),
-    outcome,
-    tied: tiedRows.map((r) => r.id),
-    remainingSeats,
-    nextRound,
+  const writeIns = new Map<string, CandidateResult>()
+  for (const w of totals.writeIns) {
+    if (w.for <= 0) continue
+    writeIns.set(w.personId, {
+      id: writeInId(w.personId),
+      name: input.nameOf(w.personId),
+      personId: w.personId,
+      writeIn: true,
+      for: w.for,
+      against: 0,
+      abstain: 0,
+      elected: false,
+      tiedAtLastSeat: false,
+    })
   }
+  return decide(input, head, rows, writeIns, totals.returned - totals.invalid, totals.invalid)
 }

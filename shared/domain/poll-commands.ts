@@ -2,7 +2,7 @@
 // Casting a secret ballot does not pass through here (see server/polls.ts): only its rules do.
 import type { CommandSpec, DecideContext, Decision, Refusal } from './commands'
 import type { Candidate } from './elections'
-import { DEFAULT_MIN_SURPLUS_PCT, surplusCheck } from './elections'
+import { DEFAULT_MIN_SURPLUS_PCT, paperTotalsProblems, surplusCheck, type PaperElectionTotals } from './elections'
 import type { DomainEvent } from './events'
 import { listedPersons, presentVoters, roundKey, type Poll, type PollSpec, type Round } from './polls'
 import { meetsRule, shouldAttend, summarize, requiredFor } from './quorum'
@@ -94,6 +94,7 @@ function buildPoll(s: MeetingState, p: CommandPayload<'poll:create'>, id: string
   if (isRefusal(spec)) return spec
   // Elections, appointments and evaluations are always secret; a resolution chooses.
   const secret = spec.kind === 'resolution' ? (p.secret ?? true) : true
+  if (p.mode === 'paper' && spec.kind !== 'election') return refuse('PAPER_ONLY_ELECTIONS')
   const bad = checkOfficials(s, spec, p.scrutineers ?? [], p.tellers ?? [])
   if (bad) return bad
   return {
@@ -133,6 +134,7 @@ type PollCommand =
   | 'poll:admit'
   | 'poll:confirm'
   | 'poll:publish'
+  | 'poll:paperEntry'
 
 export const pollCommands: { [C in PollCommand]: CommandSpec<CommandPayload<C>> } = {
   'poll:create': {
@@ -178,7 +180,6 @@ export const pollCommands: { [C in PollCommand]: CommandSpec<CommandPayload<C>> 
       const poll = s.polls.get(p.pollId)
       if (!poll) return refuse('POLL_NOT_FOUND', { pollId: p.pollId })
       if (!s.meeting) return refuse('NO_MEETING')
-      if (poll.mode === 'paper') return refuse('POLL_IS_PAPER', { title: poll.title })
       if (poll.status === 'cancelled' || poll.status === 'done') return refuse('POLL_FINISHED', { title: poll.title })
       if (openRound(poll)) return refuse('POLL_IS_OPEN', { title: poll.title })
       const last = poll.rounds[poll.rounds.length - 1]
@@ -263,6 +264,49 @@ export const pollCommands: { [C in PollCommand]: CommandSpec<CommandPayload<C>> 
       return ok([{ type: 'poll.published', pollId: poll.id, n: r.n }], { pollId: poll.id, round: r.n })
     },
   },
+
+  'poll:paperEntry': {
+    roles: ['secretariat'],
+    decide(s, p, actor) {
+      const poll = s.polls.get(p.pollId)
+      if (!poll) return refuse('POLL_NOT_FOUND', { pollId: p.pollId })
+      if (poll.mode !== 'paper' || poll.spec.kind !== 'election') return refuse('POLL_IS_ELECTRONIC', { title: poll.title })
+      const r = openRound(poll)
+      if (!r || r.spec.kind !== 'election') return refuse('POLL_NOT_OPEN', { title: poll.title })
+      const other = r.paper?.entries[p.entry === 1 ? 2 : 1]
+      // Two independent entries: the second must come from another person.
+      if (other && other.by === actor.personId) return refuse('PAPER_SAME_PERSON')
+      const problems = paperTotalsProblems(r.spec.seats, r.spec.candidates, p.totals)
+      if (problems.length) return refuse('PAPER_INVALID', { problems: problems.join('；') }, problems)
+      for (const w of p.totals.writeIns) if (!s.persons.has(w.personId)) return refuse('PERSON_NOT_FOUND', { personId: w.personId })
+      const names = new Map<string, string>([...r.spec.candidates.map((c): [string, string] => [c.id, c.name])])
+      for (const w of p.totals.writeIns) names.set(w.personId, s.persons.get(w.personId)?.name ?? w.personId)
+      const differences = other ? paperDifferences(p.totals, other.totals, names) : null
+      return ok([{ type: 'poll.paperEntered', pollId: poll.id, n: r.n, entry: p.entry, by: actor.personId, totals: p.totals }], {
+        pollId: poll.id,
+        round: r.n,
+        entry: p.entry,
+        /** null until both entries exist; then the fields that differ (empty: they agree). */
+        differences,
+      })
+    },
+  },
+}
+
+/** The fields in which two entries of a paper count differ. */
+export function paperDifferences(a: PaperElectionTotals, b: PaperElectionTotals, names: Map<string, string>): string[] {
+  const out: string[] = []
+  if (a.returned !== b.returned) out.push('收回票数')
+  if (a.invalid !== b.invalid) out.push('无效票数')
+  for (const id of new Set([...Object.keys(a.tallies), ...Object.keys(b.tallies)])) {
+    const x = a.tallies[id]
+    const y = b.tallies[id]
+    if (!x || !y || x.for !== y.for || x.against !== y.against || x.abstain !== y.abstain) out.push(names.get(id) ?? id)
+  }
+  const wa = new Map(a.writeIns.map((w) => [w.personId, w.for]))
+  const wb = new Map(b.writeIns.map((w) => [w.personId, w.for]))
+  for (const id of new Set([...wa.keys(), ...wb.keys()])) if (wa.get(id) !== wb.get(id)) out.push(`另选他人 ${names.get(id) ?? id}`)
+  return out
 }
 
 /** The close of a round, decided with the count made from the ballot box (server/polls.ts). */

@@ -38,6 +38,8 @@ export interface PollView {
   /** A further round waiting to be opened. */
   nextRound: PollSpec | null
   liveResults: boolean
+  /** Paper rounds: which entries are in (never their numbers, so the second teller enters blind). */
+  paper: { entered: Array<1 | 2> } | null
 }
 
 export type PollAudience = 'public' | 'chair'
@@ -92,6 +94,7 @@ export function pollView(s: MeetingState, p: Poll, audience: PollAudience, turno
       .map((x) => ({ n: x.n, count: x.count, ballotsDigest: x.ballotsDigest })),
     nextRound: p.nextRound,
     liveResults: p.liveResults,
+    paper: r?.paper ? { entered: ([1, 2] as const).filter((k) => !!r.paper!.entries[k]) } : null,
   }
 }
 

@@ -2,7 +2,7 @@
 // (民主测评) share one life cycle — draft, open round, closed and counted, confirmed by the
 // scrutineers, published — and one casting path. Secret ballots never enter the event log: the log
 // holds the electorate at opening and, at closing, the count and the digest of the ballot box.
-import type { Candidate, ElectionCount, ElectionKind } from './elections'
+import type { Candidate, ElectionCount, ElectionKind, PaperElectionTotals } from './elections'
 import type { EvaluationSubject, Nominee, PassRule } from './votes'
 import type { MeetingState, QuorumRules } from './types'
 
@@ -70,6 +70,8 @@ export interface Round {
   /** Scrutineers who confirmed the count report. */
   confirmations: string[]
   publishedAt: number | null
+  /** Paper rounds: the two independent entries of the tellers' counts, by entry number. */
+  paper: { entries: Partial<Record<1 | 2, { by: string; totals: PaperElectionTotals }>> } | null
 }
 
 /** 投票事项: one election, vote or evaluation. */
@@ -160,6 +162,8 @@ export type PollEvent =
       nextRound: PollSpec | null
     }
   | { type: 'poll.confirmed'; pollId: string; n: number; personId: string }
+  /** A teller's entry of a paper round's counts (entered twice, by two people). */
+  | { type: 'poll.paperEntered'; pollId: string; n: number; entry: 1 | 2; by: string; totals: PaperElectionTotals }
   | { type: 'poll.published'; pollId: string; n: number }
 
 function withRound(p: Poll, n: number, f: (r: Round) => Round): Poll {
@@ -199,6 +203,7 @@ export function evolvePoll(polls: Map<string, Poll>, ev: PollEvent, at: number, 
         closedSeq: null,
         confirmations: [],
         publishedAt: null,
+        paper: p.mode === 'paper' ? { entries: {} } : null,
       }
       polls.set(p.id, { ...p, status: 'active', rounds: [...p.rounds, round], nextRound: null })
       return
@@ -227,6 +232,15 @@ export function evolvePoll(polls: Map<string, Poll>, ev: PollEvent, at: number, 
         })),
         nextRound: ev.nextRound,
       })
+      return
+    case 'poll.paperEntered':
+      polls.set(
+        p.id,
+        withRound(p, ev.n, (r) => ({
+          ...r,
+          paper: { entries: { ...(r.paper?.entries ?? {}), [ev.entry]: { by: ev.by, totals: ev.totals } } },
+        })),
+      )
       return
     case 'poll.confirmed':
       polls.set(

@@ -137,6 +137,45 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     expect(denied.status).toBe(403)
   })
 
+  it('a paper round is counted from two independent entries that must agree', async () => {
+    const chair = await hall.connect(hall.chair.code)
+    const created = await send<{ pollId: string; spec: { candidates: Array<{ id: string; name: string }> } }>(chair.socket, 'poll:create', {
+      title: '纸质补选',
+      mode: 'paper',
+      spec: { kind: 'election', seats: 1, electionKind: 'committee', candidates: [{ name: '王建国' }, { name: '李红梅' }] },
+    })
+    if (!created.ok) throw new Error(JSON.stringify(created))
+    const { pollId } = created.data
+    const [c1, c2] = created.data.spec.candidates
+    await checkInDirect(hall.server.app, hall.delegates.slice(0, 200).map((d) => d.personId))
+    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const tablet = await hall.connect(hall.delegates[0].code)
+    const cast = await send(tablet.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks: { [c1.id]: 'for', [c2.id]: 'for' }, writeIns: [] }, idempotencyKey: key() })
+    expect(cast).toMatchObject({ ok: false, code: 'POLL_IS_PAPER' })
+
+    const [sec1, sec2] = hall.codes.filter((c) => c.role === 'secretariat')
+    const t1 = await hall.connect(sec1.code)
+    const t2 = await hall.connect(sec2.code)
+    const totals = { returned: 198, invalid: 3, tallies: { [c1.id]: { for: 130, against: 40, abstain: 25 }, [c2.id]: { for: 60, against: 100, abstain: 35 } }, writeIns: [] }
+    expect(await send(t1.socket, 'poll:paperEntry', { pollId, entry: 1, totals })).toMatchObject({ ok: true, data: { differences: null } })
+    const same = await send(t1.socket, 'poll:paperEntry', { pollId, entry: 2, totals })
+    expect(same).toMatchObject({ ok: false, code: 'PAPER_SAME_PERSON' })
+    const wrong = structuredClone(totals)
+    wrong.tallies[c2.id].for = 61
+    wrong.tallies[c2.id].against = 99
+    expect(await send(t2.socket, 'poll:paperEntry', { pollId, entry: 2, totals: wrong })).toMatchObject({ ok: true, data: { differences: ['李红梅'] } })
+    const mismatch = await send(chair.socket, 'poll:close', { pollId })
+    expect(mismatch).toMatchObject({ ok: false, code: 'PAPER_MISMATCH' })
+    expect((mismatch as { message: string }).message).toContain('李红梅')
+    const nonsense = await send(t2.socket, 'poll:paperEntry', { pollId, entry: 2, totals: { ...totals, invalid: 199 } })
+    expect(nonsense).toMatchObject({ ok: false, code: 'PAPER_INVALID' })
+    expect(await send(t2.socket, 'poll:paperEntry', { pollId, entry: 2, totals })).toMatchObject({ ok: true, data: { differences: [] } })
+    expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
+    const count = hall.server.app.engine.state.polls.get(pollId)!.rounds[0].count as ElectionCount
+    // 王建国 130 > 125.5 of 251 should attend: elected; 李红梅 60 is not.
+    expect(count).toMatchObject({ returned: 198, issued: 200, valid: 195, invalid: 3, outcome: 'complete', elected: [c1.id] })
+  })
+
   it('one delegate casting many times at once over two sockets yields one ballot', async () => {
     const { chair, pollId, candidates } = await setUp()
     const voters = hall.delegates.slice(0, 130)
