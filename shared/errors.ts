@@ -83,6 +83,8 @@ export const ErrorCode = {
   PAPER_SAME_PERSON: 'PAPER_SAME_PERSON',
   PAPER_INVALID: 'PAPER_INVALID',
   PAPER_INCOMPLETE: 'PAPER_INCOMPLETE',
+  BODY_NOT_FOUND: 'BODY_NOT_FOUND',
+  BODY_IN_USE: 'BODY_IN_USE',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -185,6 +187,8 @@ const MESSAGES: Record<ErrorCode, { zh: string; en: string }> = {
   PAPER_SAME_PERSON: { zh: '两次录入须由不同的工作人员完成', en: 'The two entries must be made by different people' },
   PAPER_INVALID: { zh: '录入的计票数据不合理：{problems}', en: 'The entered counts do not add up: {problems}' },
   PAPER_INCOMPLETE: { zh: '纸质计票结果须由两人各录入一次后才能结束', en: 'A paper count needs two entries, by two people, before it can be closed' },
+  BODY_NOT_FOUND: { zh: '找不到该表决机构：{bodyId}', en: 'No such voting body: {bodyId}' },
+  BODY_IN_USE: { zh: '该表决机构已用于“{title}”，不能删除', en: 'The body is used by “{title}” and cannot be removed' },
 }
 
 export type Params = Record<string, string | number>

@@ -33,6 +33,8 @@ export interface CommandResults extends AgendaCommandResults, SpeakerCommandResu
   'poll:confirm': { pollId: string; round: number; confirmations: number; of: number }
   'poll:publish': { pollId: string; round: number }
   'poll:paperEntry': { pollId: string; round: number; entry: 1 | 2; differences: string[] | null }
+  'body:save': { bodyId: string; members: number }
+  'body:remove': { bodyId: string }
   'ballot:cast': { pollId: string; round: number; received: true }
 }
 

@@ -62,6 +62,8 @@ const pollFields = {
   secret: z.boolean().optional(),
   mode: z.enum(['electronic', 'paper']).optional(),
   agendaItemId: id.nullable().optional(),
+  /** Who votes: null or absent for the congress, else a body's id (e.g. the full committee). */
+  bodyId: id.nullable().optional(),
   timeLimitS: z.number().int().min(10).max(24 * 3600).nullable().optional(),
   scrutineers: z.array(id).max(50).optional(),
   tellers: z.array(id).max(50).optional(),
@@ -135,6 +137,10 @@ export const schemas = {
         .strict(),
     })
     .strict(),
+  'body:save': z
+    .object({ id, name: z.string().trim().min(1).max(100), memberIds: z.array(id).max(5000) })
+    .strict(),
+  'body:remove': z.object({ bodyId: id }).strict(),
   'ballot:cast': z
     .object({
       pollId: id,

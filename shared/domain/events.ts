@@ -1,6 +1,6 @@
 // The events of the meeting log and how each one changes the state (evolve). Events are facts:
 // evolve never refuses one, and decide (commands.ts) is the only place rules are checked.
-import type { Attendance, Delegation, LeaveReason, Meeting, MeetingState, Person } from './types'
+import type { Attendance, Body, Delegation, LeaveReason, Meeting, MeetingState, Person } from './types'
 import { NO_ATTENDANCE } from './types'
 import { evolvePoll, type PollEvent } from './polls'
 import { evolveAgenda, type AgendaEvent } from './agenda'
@@ -22,6 +22,8 @@ export type DomainEvent =
   | { type: 'attendance.leaveRegistered'; personId: string; reason: LeaveReason }
   | { type: 'attendance.leaveCancelled'; personId: string }
   | PollEvent
+  | { type: 'body.saved'; body: Body }
+  | { type: 'body.removed'; bodyId: string }
   | AgendaEvent
   | SpeakerEvent
 
@@ -101,6 +103,12 @@ export function evolve(s: MeetingState, e: StoredEvent): void {
       break
     case 'attendance.leaveCancelled':
       s.attendance.set(ev.personId, { ...NO_ATTENDANCE })
+      break
+    case 'body.saved':
+      s.bodies.set(ev.body.id, ev.body)
+      break
+    case 'body.removed':
+      s.bodies.delete(ev.bodyId)
       break
     default:
       if (ev.type.startsWith('poll.') || ev.type.startsWith('ballot.')) evolvePoll(s.polls, ev as PollEvent, e.at, e.seq)

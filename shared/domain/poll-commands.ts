@@ -4,8 +4,8 @@ import type { CommandSpec, DecideContext, Decision, Refusal } from './commands'
 import type { Candidate } from './elections'
 import { DEFAULT_MIN_SURPLUS_PCT, paperTotalsProblems, surplusCheck, type PaperElectionTotals } from './elections'
 import type { DomainEvent } from './events'
-import { listedPersons, presentVoters, roundKey, type Poll, type PollSpec, type Round } from './polls'
-import { meetsRule, shouldAttend, summarize, requiredFor } from './quorum'
+import { electorateOf, listedPersons, roundKey, votesIn, type Poll, type PollSpec, type Round } from './polls'
+import { meetsRule, requiredFor } from './quorum'
 import type { Actor, MeetingState, Role } from './types'
 import type { CommandPayload } from '../schemas'
 import type { ErrorCode, Params } from '../errors'
@@ -71,13 +71,13 @@ function isRefusal(x: unknown): x is Refusal {
 }
 
 /** Scrutineers are voters who are not on the ballot; tellers may be staff. */
-function checkOfficials(s: MeetingState, spec: PollSpec, scrutineers: string[], tellers: string[]): Refusal | null {
+function checkOfficials(s: MeetingState, spec: PollSpec, bodyId: string | null, scrutineers: string[], tellers: string[]): Refusal | null {
   const listed = new Set(listedPersons(spec))
   for (const id of scrutineers) {
     const p = s.persons.get(id)
     if (!p) return refuse('PERSON_NOT_FOUND', { personId: id })
     if (listed.has(id)) return refuse('SCRUTINEER_IS_CANDIDATE', { name: p.name })
-    if (!shouldAttend(p)) return refuse('SCRUTINEER_NOT_VOTER', { name: p.name })
+    if (!votesIn(s, bodyId, id)) return refuse('SCRUTINEER_NOT_VOTER', { name: p.name })
   }
   for (const id of tellers) if (!s.persons.has(id)) return refuse('PERSON_NOT_FOUND', { personId: id })
   return null
@@ -95,12 +95,15 @@ function buildPoll(s: MeetingState, p: CommandPayload<'poll:create'>, id: string
   // Elections, appointments and evaluations are always secret; a resolution chooses.
   const secret = spec.kind === 'resolution' ? (p.secret ?? true) : true
   if (p.mode === 'paper' && spec.kind !== 'election') return refuse('PAPER_ONLY_ELECTIONS')
-  const bad = checkOfficials(s, spec, p.scrutineers ?? [], p.tellers ?? [])
+  const bodyId = p.bodyId ?? null
+  if (bodyId !== null && !s.bodies.has(bodyId)) return refuse('BODY_NOT_FOUND', { bodyId })
+  const bad = checkOfficials(s, spec, bodyId, p.scrutineers ?? [], p.tellers ?? [])
   if (bad) return bad
   return {
     id,
     title: p.title,
     agendaItemId: p.agendaItemId ?? null,
+    bodyId,
     secret,
     mode: p.mode ?? 'electronic',
     spec,
@@ -135,6 +138,8 @@ type PollCommand =
   | 'poll:confirm'
   | 'poll:publish'
   | 'poll:paperEntry'
+  | 'body:save'
+  | 'body:remove'
 
 export const pollCommands: { [C in PollCommand]: CommandSpec<CommandPayload<C>> } = {
   'poll:create': {
@@ -186,11 +191,12 @@ export const pollCommands: { [C in PollCommand]: CommandSpec<CommandPayload<C>> 
       if (last && last.status === 'closed') return refuse('POLL_NOT_PUBLISHED', { title: poll.title })
       const spec = last ? poll.nextRound : poll.spec
       if (!spec) return refuse('POLL_FINISHED', { title: poll.title })
-      const counts = summarize(s).total
+      const counts = electorateOf(s, poll.bodyId)
+      if (!counts) return refuse('BODY_NOT_FOUND', { bodyId: poll.bodyId ?? '' })
       const rule = s.meeting.quorum[poll.quorumPurpose]
       if (!meetsRule(counts.present, counts.shouldAttend, rule))
         return refuse('QUORUM_NOT_MET', { present: counts.present, required: requiredFor(counts.shouldAttend, rule) })
-      const electorate = presentVoters(s)
+      const electorate = counts.voters
       const n = (last?.n ?? 0) + 1
       const closesAt = poll.timeLimitS ? ctx.now + poll.timeLimitS * 1000 : null
       return ok(
@@ -220,7 +226,7 @@ export const pollCommands: { [C in PollCommand]: CommandSpec<CommandPayload<C>> 
       if (!r) return refuse('POLL_NOT_OPEN', { title: poll.title })
       const person = s.persons.get(p.personId)
       if (!person) return refuse('PERSON_NOT_FOUND', { personId: p.personId })
-      if (!shouldAttend(person)) return refuse('NOT_A_VOTER', { name: person.name })
+      if (!votesIn(s, poll.bodyId, person.id)) return refuse('NOT_A_VOTER', { name: person.name })
       if (s.attendance.get(person.id)?.presence !== 'present') return refuse('NOT_CHECKED_IN', { name: person.name })
       if (r.electorate.includes(person.id)) return refuse('ALREADY_ADMITTED', { name: person.name })
       return ok([{ type: 'poll.voterAdmitted', pollId: poll.id, n: r.n, personId: person.id }], {
@@ -289,6 +295,28 @@ export const pollCommands: { [C in PollCommand]: CommandSpec<CommandPayload<C>> 
         /** null until both entries exist; then the fields that differ (empty: they agree). */
         differences,
       })
+    },
+  },
+
+  'body:save': {
+    roles: ['secretariat'],
+    decide(s, p) {
+      const missing = p.memberIds.find((id) => !s.persons.has(id))
+      if (missing) return refuse('PERSON_NOT_FOUND', { personId: missing })
+      const inUse = [...s.polls.values()].find((x) => x.bodyId === p.id && x.rounds.some((r) => r.status === 'open'))
+      if (inUse) return refuse('POLL_IS_OPEN', { title: inUse.title })
+      const body = { id: p.id, name: p.name, memberIds: [...new Set(p.memberIds)].sort() }
+      return ok([{ type: 'body.saved', body }], { bodyId: body.id, members: body.memberIds.length })
+    },
+  },
+
+  'body:remove': {
+    roles: ['secretariat'],
+    decide(s, p) {
+      if (!s.bodies.has(p.bodyId)) return refuse('BODY_NOT_FOUND', { bodyId: p.bodyId })
+      const used = [...s.polls.values()].find((x) => x.bodyId === p.bodyId && x.status !== 'cancelled')
+      if (used) return refuse('BODY_IN_USE', { title: used.title })
+      return ok([{ type: 'body.removed', bodyId: p.bodyId }], { bodyId: p.bodyId })
     },
   },
 }

@@ -38,6 +38,13 @@ export interface PollView {
   /** A further round waiting to be opened. */
   nextRound: PollSpec | null
   liveResults: boolean
+  /** Who votes: null for the congress, else the body's id and name. */
+  body: { id: string; name: string } | null
+  /** Appointment votes: nominees who are voters themselves, marked as having left the deliberation
+   * (回避) though they still vote. */
+  recused: string[]
+  /** Named votes, for the chair: the live or final tally per delegation. */
+  byDelegation: Array<{ id: string; name: string; tally: Record<string, number>; notVoted: number }> | null
   /** Paper rounds: which entries are in (never their numbers, so the second teller enters blind). */
   paper: { entered: Array<1 | 2> } | null
 }
@@ -95,6 +102,9 @@ export function pollView(s: MeetingState, p: Poll, audience: PollAudience, turno
     nextRound: p.nextRound,
     liveResults: p.liveResults,
     paper: r?.paper ? { entered: ([1, 2] as const).filter((k) => !!r.paper!.entries[k]) } : null,
+    body: p.bodyId ? { id: p.bodyId, name: s.bodies.get(p.bodyId)?.name ?? p.bodyId } : null,
+    recused: recusedNominees(s, p),
+    byDelegation: audience === 'chair' && !p.secret && r ? tallyByDelegation(s, p, r) : null,
   }
 }
 
@@ -140,4 +150,28 @@ export function eligibleIn(s: MeetingState, personId: string): string[] {
     if (r && r.status === 'open' && sortedIncludes(r.electorate, personId)) out.push(`${p.id}:${r.n}`)
   }
   return out
+}
+
+function recusedNominees(s: MeetingState, p: Poll): string[] {
+  if (p.spec.kind !== 'appointment') return []
+  const voters = p.bodyId ? new Set(s.bodies.get(p.bodyId)?.memberIds ?? []) : null
+  return p.spec.nominees
+    .filter((n) => n.personId && (voters ? voters.has(n.personId) : s.persons.get(n.personId)?.role === 'delegate'))
+    .map((n) => n.id)
+}
+
+/** A named vote's ballots grouped by the voters' delegations (the chair's live table). */
+function tallyByDelegation(s: MeetingState, p: Poll, r: Round): PollView['byDelegation'] {
+  const ballots = p.openBallots[r.n] ?? {}
+  const rows = new Map<string, { id: string; name: string; tally: Record<string, number>; notVoted: number }>()
+  for (const voter of r.electorate) {
+    const dId = s.persons.get(voter)?.delegationId ?? ''
+    let row = rows.get(dId)
+    if (!row) rows.set(dId, (row = { id: dId, name: s.delegations.get(dId)?.name ?? '—', tally: {}, notVoted: 0 }))
+    const mark = (ballots[voter] as { mark?: string } | undefined)?.mark
+    if (mark) row.tally[mark] = (row.tally[mark] ?? 0) + 1
+    else row.notVoted++
+  }
+  const order = (id: string) => s.delegations.get(id)?.order ?? Number.MAX_SAFE_INTEGER
+  return [...rows.values()].sort((a, b) => order(a.id) - order(b.id))
 }

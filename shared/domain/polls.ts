@@ -79,6 +79,8 @@ export interface Poll {
   id: string
   title: string
   agendaItemId: string | null
+  /** Who votes: null for the congress (every delegate with voting rights), else a Body's members. */
+  bodyId: string | null
   secret: boolean
   mode: 'electronic' | 'paper'
   spec: PollSpec
@@ -113,6 +115,35 @@ export function listedPersons(spec: PollSpec): string[] {
   if (spec.kind === 'election') return spec.candidates.map((c) => c.personId).filter((x): x is string => !!x)
   if (spec.kind === 'appointment') return spec.nominees.map((n) => n.personId).filter((x): x is string => !!x)
   return []
+}
+
+/** 应到, 实到 and the voters present, for the congress (bodyId null) or one body's members. */
+export function electorateOf(s: MeetingState, bodyId: string | null): { shouldAttend: number; present: number; voters: string[] } | null {
+  if (bodyId === null) {
+    const voters = presentVoters(s)
+    let should = 0
+    for (const p of s.persons.values()) if (p.role === 'delegate' && p.votingRight && p.status === 'active') should++
+    return { shouldAttend: should, present: voters.length, voters }
+  }
+  const body = s.bodies.get(bodyId)
+  if (!body) return null
+  const voters: string[] = []
+  let should = 0
+  for (const id of body.memberIds) {
+    const p = s.persons.get(id)
+    if (!p || p.status !== 'active') continue
+    should++
+    if (s.attendance.get(id)?.presence === 'present') voters.push(id)
+  }
+  return { shouldAttend: should, present: voters.length, voters: voters.sort() }
+}
+
+/** Whether a person votes in this body (or the congress). */
+export function votesIn(s: MeetingState, bodyId: string | null, personId: string): boolean {
+  const p = s.persons.get(personId)
+  if (!p || p.status !== 'active') return false
+  if (bodyId === null) return p.role === 'delegate' && p.votingRight
+  return !!s.bodies.get(bodyId)?.memberIds.includes(personId)
 }
 
 /** The voters of the congress right now: active delegates with voting rights who are checked in. */

@@ -105,6 +105,8 @@ export interface MeetingState {
   revokedCredentials: Map<string, string>
   /** Elections, votes and evaluations by id. */
   polls: Map<string, Poll>
+  /** Voting bodies other than the congress, by id. */
+  bodies: Map<string, Body>
   /** 议程: items by id, their order, and the item the hall is on. */
   agenda: Map<string, AgendaItem>
   agendaOrder: readonly string[]
@@ -126,6 +128,7 @@ export function emptyState(): MeetingState {
     credentialOf: new Map(),
     revokedCredentials: new Map(),
     polls: new Map(),
+    bodies: new Map(),
     agenda: new Map(),
     agendaOrder: [],
     currentItemId: null,
@@ -144,10 +147,20 @@ export function cloneState(s: MeetingState): MeetingState {
     credentialOf: new Map(s.credentialOf),
     revokedCredentials: new Map(s.revokedCredentials),
     polls: new Map(s.polls),
+    bodies: new Map(s.bodies),
     agenda: new Map(s.agenda),
     speakers: new Map(s.speakers),
     speakerLists: new Map(s.speakerLists),
   }
+}
+
+/** 表决机构: a body within the meeting that votes on its own, such as the full committee (全委会) or a
+ * review committee. The congress itself is implicit: every delegate with voting rights. */
+export interface Body {
+  id: string
+  name: string
+  /** Its voting members (persons with tablets), e.g. the committee's members (委员). */
+  memberIds: string[]
 }
 
 /** Who issued a command, as established at the handshake. */
