@@ -77,7 +77,7 @@ type CommandHandler<C extends CommandName> = (payload: CommandPayload<C>, ack: (
 
 export type ClientToServerEvents = { [C in CommandName]: CommandHandler<C> } & {
   /** Does nothing and acks at once: clients measure latency with it, the benchmark its ceiling. */
-  'system:ping': (payload: Record<string, never>, ack: (res: Ack<{ serverTime: number }>) => void) => void
+  'system:ping': (payload: Record<string, never>, ack: (res: Ack<{ serverTime: number; version: number }>) => void) => void
 }
 
 export interface ServerToClientEvents {

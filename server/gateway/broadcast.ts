@@ -109,7 +109,9 @@ export class Broadcaster {
     const local = this.io.local
     const extras = this.extras()
     const pub = publicView(s, sum, extras)
-    local.to(rooms.view('public')).emit('state:changed', { kind: 'public', version: s.version, serverTime, view: pub })
+    // Volatile for the many: a tablet that is not reading skips a view instead of queueing it in
+    // server memory; the next view (or its periodic version check) brings it up to date.
+    local.volatile.to(rooms.view('public')).emit('state:changed', { kind: 'public', version: s.version, serverTime, view: pub })
     local.to(rooms.view('chair')).emit('state:changed', { kind: 'chair', version: s.version, serverTime, view: chairView(s, sum, extras) })
     const { roster: _omit, ...desk } = deskView(s, sum, extras)
     local.to(rooms.view('desk')).emit('state:changed', { kind: 'desk', version: s.version, serverTime, view: desk })

@@ -96,7 +96,7 @@ export function attachGateway(deps: {
 
     socket.on('system:ping', (...args: unknown[]) => {
       const ack = args.find((a) => typeof a === 'function') as ((r: unknown) => void) | undefined
-      ack?.({ ok: true, data: { serverTime: Date.now() } })
+      ack?.({ ok: true, data: { serverTime: Date.now(), version: engine.version } })
     })
 
     socket.onAny((event: string, ...args: unknown[]) => {

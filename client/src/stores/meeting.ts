@@ -87,6 +87,8 @@ export const useMeetingStore = defineStore('meeting', () => {
         if (res.ok) {
           const sample = sampleFromPing(sent, Date.now(), res.data.serverTime)
           clock.value = addSample(clock.value.filter((c) => Number.isFinite(c.rtt)), sample)
+          // Views to tablets are volatile (dropped when a tablet is not reading): catch up if behind.
+          if (i === 0 && res.data.version > version.value) void requestSync(s, true)
         }
       } catch {
         return
