@@ -1,19 +1,20 @@
 // Test helpers for the pure core: a deterministic decide context, folding events into a state the
 // way the engine does, and running one command against a state without any server.
-import { commands, isRefusal, type DecideContext, type Refusal } from '../../shared/domain/commands'
+import { commands, isRefusal, type DecideContext, type Decision, type Refusal } from '../../shared/domain/commands'
 import { evolve, type DomainEvent } from '../../shared/domain/events'
 import { cloneState, emptyState, type Actor, type MeetingState, type Person } from '../../shared/domain/types'
 import type { CommandName, CommandPayload } from '../../shared/schemas'
-import { eventHash, hashCode } from '../../server/engine'
+import { decideContext, eventHash } from '../../server/engine'
 import { decideDemo, type IssuedCode } from '../../server/seed'
 
 /** A context whose codes are predictable (ABCDEFGH00000001, …) and whose clock moves only on request. */
 export function testContext(start = 1_700_000_000_000): DecideContext & { tick(ms?: number): number; issued: string[] } {
   let n = 0
   const issued: string[] = []
+  // The engine's own context (hashing, stroke order, …) with the codes and the clock pinned.
   const ctx = {
+    ...decideContext(start),
     now: start,
-    hashCode,
     newCode() {
       const code = `ABCDEFGH${String(++n).padStart(8, '0')}`
       issued.push(code)
@@ -69,10 +70,8 @@ export function run<C extends CommandName>(
   actor: Actor,
   ctx: DecideContext & { tick?(ms?: number): number },
 ): Run<C> {
-  const spec = commands[name] as unknown as {
-    roles: readonly string[]
-    decide(s: MeetingState, p: unknown, a: Actor, c: DecideContext): ReturnType<(typeof commands)[C]['decide']>
-  }
+  const spec = (commands as unknown as Record<string, { roles: readonly string[]; decide(s: MeetingState, p: unknown, a: Actor, c: DecideContext): Decision }>)[name]
+  if (!spec) throw new Error(`${name} is not decided by the pure core`)
   if (!spec.roles.includes(actor.role)) return { ok: false, error: 'FORBIDDEN', state }
   ctx.tick?.()
   const d = spec.decide(state, payload, actor, ctx)

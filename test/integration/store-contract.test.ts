@@ -1,0 +1,236 @@
+// One contract for both store adapters (SQLite on a temp file, Redis under a random prefix): the
+// hash-chained log, optimistic appends, watching another writer, and login sessions.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { DomainEvent, StoredEvent } from '../../shared/domain/events'
+import { eventHash } from '../../server/engine'
+import { ConflictError, type Store } from '../../server/store/types'
+import { storeHandle, STORE_KINDS, type StoreHandle } from '../helpers/server'
+
+const AT = 1_700_000_000_000
+
+/** `n` events chained onto (head seq, head hash). */
+function chain(after: { seq: number; hash: string }, n: number, tag = 'x'): StoredEvent[] {
+  const out: StoredEvent[] = []
+  let prev = after.hash
+  for (let i = 1; i <= n; i++) {
+    const seq = after.seq + i
+    const event: DomainEvent = { type: 'attendance.checkedIn', personId: `${tag}${seq}`, via: 'desk' }
+    const hash = eventHash(prev, seq, AT + seq, 'sec1', event)
+    out.push({ seq, at: AT + seq, actor: 'sec1', event, prev, hash })
+    prev = hash
+  }
+  return out
+}
+
+const GENESIS = { seq: 0, hash: '' }
+const tip = (events: StoredEvent[]) => ({ seq: events[events.length - 1].seq, hash: events[events.length - 1].hash })
+
+describe.each(STORE_KINDS)('store contract on %s', (kind) => {
+  let handle: StoreHandle
+  const opened: Store[] = []
+  const open = async () => {
+    const s = await handle.open()
+    opened.push(s)
+    return s
+  }
+
+  beforeEach(() => {
+    handle = storeHandle(kind)
+  })
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.close().catch(() => {})
+    await handle.cleanup()
+  })
+
+  it('is empty at first and healthy', async () => {
+    const s = await open()
+    expect(s.kind).toBe(kind)
+    expect(await s.log.head()).toBe(0)
+    expect(await s.log.read(0)).toEqual([])
+    expect(await s.health()).toMatchObject({ ok: true, kind })
+  })
+
+  it('reads back what was appended, in order, from any point and in pages', async () => {
+    const s = await open()
+    const first = chain(GENESIS, 3)
+    await s.log.append(0, first)
+    const second = chain(tip(first), 4)
+    await s.log.append(3, second)
+    const all = [...first, ...second]
+    expect(await s.log.head()).toBe(7)
+    expect(await s.log.read(0)).toEqual(all)
+    expect(await s.log.read(3)).toEqual(second)
+    expect(await s.log.read(2, 3)).toEqual(all.slice(2, 5))
+    expect(await s.log.read(7)).toEqual([])
+    // The events survive the round trip exactly, so the hash chain still verifies.
+    const back = await s.log.read(0)
+    for (const e of back) expect(eventHash(e.prev, e.seq, e.at, e.actor, e.event)).toBe(e.hash)
+  })
+
+  it('an empty append writes nothing and does not fail', async () => {
+    const s = await open()
+    await s.log.append(0, [])
+    expect(await s.log.head()).toBe(0)
+  })
+
+  it('refuses an append on a stale head with ConflictError carrying the real head, and writes nothing', async () => {
+    const s = await open()
+    const first = chain(GENESIS, 2)
+    await s.log.append(0, first)
+    const stale = chain(GENESIS, 3, 'stale')
+    const err = await s.log.append(0, stale).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConflictError)
+    expect((err as ConflictError).head).toBe(2)
+    // Ahead of the head is a conflict too.
+    const ahead = await s.log.append(5, chain({ seq: 5, hash: 'h' }, 1)).catch((e: unknown) => e)
+    expect(ahead).toBeInstanceOf(ConflictError)
+    expect((ahead as ConflictError).head).toBe(2)
+    expect(await s.log.head()).toBe(2)
+    expect(await s.log.read(0)).toEqual(first)
+  })
+
+  it('of two writers racing on the same head exactly one wins, and the log holds only its events', async () => {
+    const a = await open()
+    const b = await open()
+    const base = chain(GENESIS, 1)
+    await a.log.append(0, base)
+    const fromA = chain(tip(base), 2, 'a')
+    const fromB = chain(tip(base), 2, 'b')
+    const results = await Promise.allSettled([a.log.append(1, fromA), b.log.append(1, fromB)])
+    const won = results.filter((r) => r.status === 'fulfilled')
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+    expect(won).toHaveLength(1)
+    expect(lost).toHaveLength(1)
+    expect(lost[0].reason).toBeInstanceOf(ConflictError)
+    expect((lost[0].reason as ConflictError).head).toBe(3)
+    const winner = results[0].status === 'fulfilled' ? fromA : fromB
+    expect(await a.log.read(0)).toEqual([...base, ...winner])
+    expect(await b.log.read(0)).toEqual([...base, ...winner])
+  })
+
+  it('watch delivers, in order, the events another store instance appends after the given seq', async () => {
+    const writer = await open()
+    const reader = await open()
+    const before = chain(GENESIS, 2)
+    await writer.log.append(0, before)
+    const seen: StoredEvent[] = []
+    const stop = reader.log.watch(2, (events) => seen.push(...events))
+    try {
+      const one = chain(tip(before), 1)
+      await writer.log.append(2, one)
+      await vi.waitFor(() => expect(seen.map((e) => e.seq)).toContain(3), { timeout: 5000 })
+      const two = chain(tip(one), 3)
+      await writer.log.append(3, two)
+      await vi.waitFor(() => expect(Math.max(...seen.map((e) => e.seq))).toBe(6), { timeout: 5000 })
+      // Repeats are allowed by the contract; gaps, disorder and old events are not.
+      const expected = [...one, ...two]
+      const firsts = seen.filter((e, i) => seen.findIndex((f) => f.seq === e.seq) === i)
+      expect(firsts).toEqual(expected)
+      for (const e of seen) expect(e).toEqual(expected.find((x) => x.seq === e.seq))
+    } finally {
+      stop()
+    }
+  })
+
+  it('a stopped watch delivers nothing more', async () => {
+    const writer = await open()
+    const reader = await open()
+    const stoppedSeen: number[] = []
+    const liveSeen: number[] = []
+    const stopped = reader.log.watch(0, (events) => stoppedSeen.push(...events.map((e) => e.seq)))
+    const live = reader.log.watch(0, (events) => liveSeen.push(...events.map((e) => e.seq)))
+    try {
+      const first = chain(GENESIS, 1)
+      await writer.log.append(0, first)
+      await vi.waitFor(() => expect(stoppedSeen).toContain(1), { timeout: 5000 })
+      stopped()
+      await writer.log.append(1, chain(tip(first), 1))
+      await vi.waitFor(() => expect(liveSeen).toContain(2), { timeout: 5000 })
+      expect(stoppedSeen).not.toContain(2)
+    } finally {
+      live()
+    }
+  })
+
+  describe('sessions', () => {
+    it('start, lookup, a later login replaces the earlier one and names it, and each person has their own', async () => {
+      const s = await open()
+      expect(await s.sessions.lookup('t-none')).toBeNull()
+      expect(await s.sessions.start('d0001', 't1')).toBeNull()
+      expect(await s.sessions.lookup('t1')).toEqual({ personId: 'd0001', replaced: false })
+      expect(await s.sessions.start('d0002', 'u1')).toBeNull()
+      // The replaced token is returned, so that exactly its sockets can be closed.
+      expect(await s.sessions.start('d0001', 't2')).toBe('t1')
+      expect(await s.sessions.lookup('t1')).toEqual({ personId: 'd0001', replaced: true })
+      expect(await s.sessions.lookup('t2')).toEqual({ personId: 'd0001', replaced: false })
+      // Another person's login does not touch d0001's.
+      expect(await s.sessions.lookup('u1')).toEqual({ personId: 'd0002', replaced: false })
+      expect(await s.sessions.start('d0001', 't3')).toBe('t2')
+      expect(await s.sessions.lookup('t2')).toEqual({ personId: 'd0001', replaced: true })
+      expect(await s.sessions.lookup('t3')).toEqual({ personId: 'd0001', replaced: false })
+    })
+
+    it('end closes one session, and the person can log in again afterwards', async () => {
+      const s = await open()
+      await s.sessions.start('d0001', 't1')
+      await s.sessions.end('t1')
+      expect(await s.sessions.lookup('t1')).toBeNull()
+      await s.sessions.end('t1')
+      await s.sessions.end('never-existed')
+      // Nothing live to replace after a logout.
+      expect(await s.sessions.start('d0001', 't2')).toBeNull()
+      expect(await s.sessions.lookup('t2')).toEqual({ personId: 'd0001', replaced: false })
+      // Ending a replaced session leaves the live one alone.
+      await s.sessions.start('d0001', 't3')
+      await s.sessions.end('t2')
+      expect(await s.sessions.lookup('t2')).toBeNull()
+      expect(await s.sessions.lookup('t3')).toEqual({ personId: 'd0001', replaced: false })
+    })
+
+    it('endAll leaves the person no session that authenticates, and spares everyone else', async () => {
+      const s = await open()
+      await s.sessions.start('d0001', 't1')
+      await s.sessions.start('d0001', 't2')
+      await s.sessions.start('d0002', 'u1')
+      await s.sessions.endAll('d0001')
+      expect(await s.sessions.lookup('t2')).toBeNull()
+      // The replaced one was already dead; it must not come back to life.
+      const old = await s.sessions.lookup('t1')
+      expect(old === null || old.replaced).toBe(true)
+      expect(await s.sessions.lookup('u1')).toEqual({ personId: 'd0002', replaced: false })
+      await s.sessions.endAll('nobody')
+      expect(await s.sessions.start('d0001', 't4')).toBeNull()
+      expect(await s.sessions.lookup('t4')).toEqual({ personId: 'd0001', replaced: false })
+    })
+
+    it('a session started on one instance is seen by another on the same data', async () => {
+      const a = await open()
+      const b = await open()
+      await a.sessions.start('d0001', 't1')
+      expect(await b.sessions.lookup('t1')).toEqual({ personId: 'd0001', replaced: false })
+      expect(await b.sessions.start('d0001', 't2')).toBe('t1')
+      expect(await a.sessions.lookup('t1')).toEqual({ personId: 'd0001', replaced: true })
+    })
+  })
+
+  it('closing and reopening keeps the log and the sessions (durability across a restart)', async () => {
+    const s = await open()
+    const events = chain(GENESIS, 5)
+    await s.log.append(0, events)
+    await s.sessions.start('d0001', 't1')
+    await s.sessions.start('d0001', 't2')
+    await s.close()
+    opened.splice(opened.indexOf(s), 1)
+
+    const again = await open()
+    expect(await again.log.head()).toBe(5)
+    expect(await again.log.read(0)).toEqual(events)
+    expect(await again.sessions.lookup('t1')).toEqual({ personId: 'd0001', replaced: true })
+    expect(await again.sessions.lookup('t2')).toEqual({ personId: 'd0001', replaced: false })
+    // And it carries on from the head it had.
+    await again.log.append(5, chain(tip(events), 1))
+    expect(await again.log.head()).toBe(6)
+    const stale = await again.log.append(5, chain(tip(events), 1)).catch((e: unknown) => e)
+    expect(stale).toBeInstanceOf(ConflictError)
+  })
+})
