@@ -17,6 +17,9 @@ import { PollService } from './polls'
 import { openRedisStore } from './store/redis'
 import { openSqliteStore } from './store/sqlite'
 import type { Store } from './store/types'
+import type { DocumentStore } from './store/documents'
+import { openFsDocumentStore } from './store/documents-fs'
+import { openRedisDocumentStore } from './store/documents-redis'
 
 export const VERSION = '0.1.0'
 
@@ -34,12 +37,20 @@ export interface App {
   broadcaster: Broadcaster
   polls: PollService
   sessions: Sessions
+  documents: DocumentStore
   /** Listens on the port (0 = any free one) and resolves the URL. */
   listen(port?: number, host?: string): Promise<string>
   close(): Promise<void>
 }
 
-export async function createApp(deps: { config: Config; store: Store }): Promise<App> {
+/** Meeting documents live beside the log: files in DATA_DIR/documents for SQLite, Redis values when
+ * several nodes share Redis (every node must serve every document). */
+export async function openDocumentStore(config: Config, store: Store): Promise<DocumentStore> {
+  if (store.kind === 'redis' && config.redisUrl) return openRedisDocumentStore({ url: config.redisUrl, prefix: config.redisPrefix })
+  return openFsDocumentStore(path.join(config.dataDir, 'documents'))
+}
+
+export async function createApp(deps: { config: Config; store: Store; documents?: DocumentStore }): Promise<App> {
   const { config, store } = deps
   const engine = new Engine(store.log)
   await engine.start()
@@ -81,7 +92,8 @@ export async function createApp(deps: { config: Config; store: Store }): Promise
   await polls.start()
   const sessions = new Sessions(store, engine, io)
   attachGateway({ io, engine, store, config, broadcaster, sessions, polls })
-  expressApp = buildHttp({ config, engine, store, sessions, version: VERSION })
+  const documents = deps.documents ?? (await openDocumentStore(config, store))
+  expressApp = buildHttp({ config, engine, store, sessions, version: VERSION, documents })
 
   return {
     config,
@@ -92,6 +104,7 @@ export async function createApp(deps: { config: Config; store: Store }): Promise
     broadcaster,
     sessions,
     polls,
+    documents,
     listen(port = config.port, host = config.host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject)
@@ -107,6 +120,7 @@ export async function createApp(deps: { config: Config; store: Store }): Promise
       engine.stop()
       await new Promise<void>((resolve) => io.close(() => resolve()))
       for (const c of adapterClients) c.disconnect()
+      await documents.close()
       await store.close()
     },
   }

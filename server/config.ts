@@ -33,6 +33,8 @@ export interface Config {
   staticDir: string
   /** TIME_ZONE: how times are written in exports and reports (default Asia/Shanghai). */
   timeZone: string
+  /** MAX_DOCUMENT_BYTES: the largest meeting document the desk may upload (default 20 MB). */
+  maxDocumentBytes: number
 }
 
 function int(v: string | undefined, d: number): number {
@@ -58,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.TRUST_PROXY === 'true' || env.TRUST_PROXY === '1',
     staticDir: path.resolve(env.STATIC_DIR || 'dist/client'),
     timeZone: env.TIME_ZONE || 'Asia/Shanghai',
+    maxDocumentBytes: int(env.MAX_DOCUMENT_BYTES, 20 * 1024 * 1024),
   }
 }
 

@@ -100,3 +100,26 @@ export async function download(url: string, token: string, fallbackName: string)
   setTimeout(() => URL.revokeObjectURL(href), 10_000)
   return { ok: true, data: null }
 }
+
+/** A GET with the token, for JSON replies (document links). */
+export function getJson<T>(url: string, token: string): Promise<Result<T>> {
+  return request<T>(url, { headers: auth(token) })
+}
+
+/** A GET with the token for a text body (Markdown documents). */
+export async function getText(url: string, token: string): Promise<Result<string>> {
+  let res: Response
+  try {
+    res = await fetch(url, { headers: auth(token) })
+  } catch {
+    return networkError()
+  }
+  if (res.ok) return { ok: true, data: await res.text() }
+  let body: unknown = null
+  try {
+    body = await res.json()
+  } catch {
+    body = null
+  }
+  return fromBody(body, res.status)
+}

@@ -493,7 +493,7 @@ function capErrors(errors: RosterError[]): RosterError[] {
 // ---------------------------------------------------------------------------------------------
 // Export
 
-const BOM = '\uFEFF'
+export const BOM = '\uFEFF'
 const EXPORT_HEADER = ['编号', '姓名', '性别', '代表团', '座位', '身份', '状态', '表决权', '出席情况', '请假事由', '时间']
 const TEMPLATE_HEADER = EXPORT_HEADER.slice(0, 8)
 
@@ -505,12 +505,12 @@ const LEAVE_ZH: Record<LeaveReason, string> = { business: '因事', illness: '�
 
 /** Excel and WPS run a cell starting with these as a formula (OWASP "CSV injection"); parseRoster
  * strips the apostrophe again so that an export re-imports unchanged. */
-function csvCell(value: string): string {
+export function csvCell(value: string): string {
   const v = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v
 }
 
-function csvLine(cells: string[]): string {
+export function csvLine(cells: string[]): string {
   return cells.map(csvCell).join(',') + '\r\n'
 }
 

@@ -1,9 +1,14 @@
 // The shared ballot box in Redis. One Lua script casts atomically (round open, voter on the roll and
 // not yet marked, mark, add), so two tablets on two nodes racing get one ballot. Ballots go into a
 // sorted set under a random score and a random id: every read returns them in random-score order,
-// unrelated to casting. The roll (who voted, with the idempotency key) is a separate hash. Redis's
-// append-only file does record commands in order while a round is open; closing a round asks Redis
-// to rewrite the AOF, which replaces that history with the unordered contents.
+// unrelated to casting. The roll (who voted, with the idempotency key) is a separate hash.
+//
+// Redis's append-only file logs each script's writes as one transaction, so a script that cast one
+// ballot would log "this voter, this ballot" side by side until the file is rewritten. Casts are
+// therefore gathered for a few milliseconds per node and cast in one script, which logs one HSET
+// of the batch's voters (sorted by id) and one ZADD of its ballots (shuffled): the file says only
+// that these voters cast these ballots. Closing a round rewrites the AOF, which replaces even that
+// with the unordered contents. README ("Secrecy") says what remains while a round is open.
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { BallotBox, CastOutcome } from './ballot-box'
@@ -14,19 +19,66 @@ export function ballotKeys(prefix: string, roundKey: string) {
   return { state: `${base}:state`, roll: `${base}:roll`, voted: `${base}:voted`, ballots: `${base}:ballots` }
 }
 
-// KEYS: state, roll, voted, ballots. ARGV: voter, idem, score, member
-const CAST = `
-if redis.call('GET', KEYS[1]) ~= 'open' then return 'closed' end
-if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return 'not-eligible' end
-local prev = redis.call('HGET', KEYS[3], ARGV[1])
-if prev then
-  if prev == ARGV[2] then return 'repeat' end
-  return 'already-voted'
+// KEYS: state, roll, voted, ballots. ARGV: n, then n × (voter, idem), then n × (score, member) in
+// a shuffled order, and n positions mapping each shuffled ballot back to its cast.
+const CAST_MANY = `
+local n = tonumber(ARGV[1])
+local out = {}
+if redis.call('GET', KEYS[1]) ~= 'open' then
+  for i = 1, n do out[i] = 'closed' end
+  return out
 end
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4])
-return 'accepted'
+local marked = {}
+local roll = {}
+for i = 1, n do
+  local v = ARGV[2 * i]
+  local idem = ARGV[2 * i + 1]
+  if redis.call('SISMEMBER', KEYS[2], v) == 0 then
+    out[i] = 'not-eligible'
+  else
+    local prev = marked[v] or redis.call('HGET', KEYS[3], v)
+    if prev then
+      if prev == idem then out[i] = 'repeat' else out[i] = 'already-voted' end
+    else
+      marked[v] = idem
+      roll[#roll + 1] = v
+      out[i] = 'accepted'
+    end
+  end
+end
+if #roll == 0 then return out end
+table.sort(roll)
+local hset = {}
+for _, v in ipairs(roll) do
+  hset[#hset + 1] = v
+  hset[#hset + 1] = marked[v]
+end
+redis.call('HSET', KEYS[3], unpack(hset))
+local zadd = {}
+local base = 1 + 2 * n
+for j = 1, n do
+  local i = tonumber(ARGV[base + 2 * n + j])
+  if out[i] == 'accepted' then
+    zadd[#zadd + 1] = ARGV[base + 2 * j - 1]
+    zadd[#zadd + 1] = ARGV[base + 2 * j]
+  end
+end
+redis.call('ZADD', KEYS[4], unpack(zadd))
+return out
 `
+
+/** How long a node gathers casts before sending them as one batch (ms). */
+export const CAST_BATCH_MS = 15
+/** Keeps one script's arguments well within Lua's limits. */
+const MAX_BATCH = 1000
+
+interface PendingCast {
+  voterId: string
+  idem: string
+  ballot: string
+  resolve: (o: CastOutcome) => void
+  reject: (e: Error) => void
+}
 
 // KEYS: state, roll, ballots. ARGV: voters...
 const OPEN = `
@@ -46,7 +98,7 @@ return redis.call('HLEN', KEYS[2])
 `
 
 type Scripted = Redis & {
-  cmBoxCast(...a: string[]): Promise<string>
+  cmBoxCastMany(...a: string[]): Promise<string[]>
   cmBoxOpen(...a: string[]): Promise<number>
   cmBoxClose(...a: string[]): Promise<number>
 }
@@ -58,7 +110,7 @@ function content(member: string): string {
 
 export function openRedisBallotBox(redis: Redis, prefix: string): BallotBox {
   const r = redis as Scripted
-  r.defineCommand('cmBoxCast', { numberOfKeys: 4, lua: CAST })
+  r.defineCommand('cmBoxCastMany', { numberOfKeys: 4, lua: CAST_MANY })
   r.defineCommand('cmBoxOpen', { numberOfKeys: 3, lua: OPEN })
   r.defineCommand('cmBoxClose', { numberOfKeys: 2, lua: CLOSE })
 
@@ -76,6 +128,51 @@ export function openRedisBallotBox(redis: Redis, prefix: string): BallotBox {
     return aof
   }
 
+  // Redis refuses BGREWRITEAOF while a rewrite runs. That rewrite forked before this close, so the
+  // casts made since (voter and ballot side by side) stay in the AOF's increment: wait for it to end
+  // and ask again, in the background, so the close is not held up by someone else's rewrite.
+  let rewriteRetry: Promise<void> | null = null
+  const inProgress = (err: unknown) => /already in progress/i.test((err as Error)?.message ?? '')
+  async function rewriteAof(): Promise<void> {
+    if (!(await aofEnabled())) return
+    const refused = await r.bgrewriteaof().then(
+      () => false,
+      (err) => inProgress(err),
+    )
+    if (!refused || rewriteRetry) return
+    rewriteRetry = (async () => {
+      for (let i = 0; i < 600; i++) {
+        await new Promise((res) => setTimeout(res, 100).unref())
+        const again = await r.bgrewriteaof().then(
+          () => false,
+          (err) => inProgress(err),
+        )
+        if (!again) return
+      }
+    })().finally(() => (rewriteRetry = null))
+  }
+
+  const queues = new Map<string, PendingCast[]>()
+
+  async function flush(roundKey: string): Promise<void> {
+    const batch = queues.get(roundKey)
+    if (!batch || batch.length === 0) return
+    queues.delete(roundKey)
+    const k = ballotKeys(prefix, roundKey)
+    const n = batch.length
+    const order = shuffledIndexes(n)
+    const args: string[] = [String(n)]
+    for (const c of batch) args.push(c.voterId, c.idem)
+    for (const i of order) args.push(String(randomBytes(6).readUIntBE(0, 6)), `${randomBytes(16).toString('hex')}|${batch[i].ballot}`)
+    for (const i of order) args.push(String(i + 1))
+    try {
+      const out = await call(() => r.cmBoxCastMany(k.state, k.roll, k.voted, k.ballots, ...args))
+      batch.forEach((c, i) => c.resolve(out[i] as CastOutcome))
+    } catch (err) {
+      for (const c of batch) c.reject(err as Error)
+    }
+  }
+
   async function readBallots(roundKey: string): Promise<string[]> {
     const k = ballotKeys(prefix, roundKey)
     return (await call(() => r.zrange(k.ballots, 0, -1))).map(content)
@@ -86,18 +183,23 @@ export function openRedisBallotBox(redis: Redis, prefix: string): BallotBox {
       const k = ballotKeys(prefix, roundKey)
       await call(() => r.cmBoxOpen(k.state, k.roll, k.ballots, ...[...new Set(electorate)].sort()))
     },
-    async cast(roundKey, voterId, idempotencyKey, ballot) {
-      const k = ballotKeys(prefix, roundKey)
-      const score = String(randomBytes(6).readUIntBE(0, 6))
-      const member = `${randomBytes(16).toString('hex')}|${ballot}`
-      return (await call(() => r.cmBoxCast(k.state, k.roll, k.voted, k.ballots, voterId, idempotencyKey, score, member))) as CastOutcome
+    cast(roundKey, voterId, idempotencyKey, ballot) {
+      return new Promise((resolve, reject) => {
+        let q = queues.get(roundKey)
+        if (!q) {
+          queues.set(roundKey, (q = []))
+          setTimeout(() => void flush(roundKey), CAST_BATCH_MS)
+        }
+        q.push({ voterId, idem: idempotencyKey, ballot, resolve, reject })
+        if (q.length >= MAX_BATCH) void flush(roundKey)
+      })
     },
     async closeRound(roundKey) {
       const k = ballotKeys(prefix, roundKey)
       const voters = await call(() => r.cmBoxClose(k.state, k.voted))
       const ballots = await readBallots(roundKey)
       // Replace the command history (which follows casting order) by the unordered contents.
-      if (await aofEnabled()) await r.bgrewriteaof().catch(() => {})
+      await rewriteAof().catch(() => {})
       return { ballots, voters }
     },
     async turnout(roundKey) {
@@ -111,4 +213,14 @@ export function openRedisBallotBox(redis: Redis, prefix: string): BallotBox {
     },
     ballots: readBallots,
   }
+}
+
+/** A uniformly random permutation of 0..n-1 (Fisher–Yates with crypto randomness). */
+function shuffledIndexes(n: number): number[] {
+  const a = Array.from({ length: n }, (_, i) => i)
+  for (let i = n - 1; i > 0; i--) {
+    const j = randomBytes(4).readUInt32LE() % (i + 1)
+    ;[a[i], a[j]] = [a[j], a[i]]
+  }
+  return a
 }

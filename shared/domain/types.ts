@@ -111,6 +111,8 @@ export interface MeetingState {
   agenda: Map<string, AgendaItem>
   agendaOrder: readonly string[]
   currentItemId: string | null
+  /** The document the chair puts on the hall display, if any. */
+  shownDocumentId: string | null
   /** Speakers (list entries and speech records) by id, and each item's list order. */
   speakers: Map<string, Speaker>
   speakerLists: Map<string, SpeakerList>
@@ -132,6 +134,7 @@ export function emptyState(): MeetingState {
     agenda: new Map(),
     agendaOrder: [],
     currentItemId: null,
+    shownDocumentId: null,
     speakers: new Map(),
     speakerLists: new Map(),
   }

@@ -57,6 +57,8 @@ export interface OwnStatus {
   canVote: boolean
   /** Counts this person must confirm as a scrutineer (监票人). */
   toConfirm: ReturnType<typeof countsToConfirm>
+  /** The open rounds (`pollId:n`) whose electorate includes this person (docs/PROTOCOL.md §5). */
+  eligibleIn: string[]
   /** The person's own entries on lists of speakers, with the place in each queue. */
   queue: OwnQueueEntry[]
 }
@@ -162,6 +164,7 @@ export function ownStatus(s: MeetingState, personId: string): OwnStatus | null {
     since: a.since,
     canVote: p.role === 'delegate' && p.votingRight && p.status === 'active' && a.presence === 'present',
     toConfirm: countsToConfirm(s, p.id),
+    eligibleIn: eligibleIn(s, p.id),
     queue: ownQueue(s, p.id, p.role),
   }
 }

@@ -70,6 +70,7 @@ function validPayload(name: string, id: string, hall: Hall): unknown {
     'agenda:setCurrent': { itemId: null },
     'agenda:setDone': { itemId: 'a1', done: true },
     'agenda:removeDocument': { itemId: 'a1', documentId: 'doc1' },
+    'agenda:showDocument': { documentId: null },
     'speakers:request': { itemId: 'a1' },
     'speakers:withdraw': { itemId: 'a1' },
     'speakers:add': { itemId: 'a1', personId: id },
@@ -261,6 +262,7 @@ const SPECIFIC: Record<string, Array<[string, unknown, string]>> = {
   ],
   'agenda:setDone': [['no done flag', { itemId: 'a1' }, 'done']],
   'agenda:removeDocument': [['no document id', { itemId: 'a1' }, 'documentId']],
+  'agenda:showDocument': [['no document id', {}, 'documentId']],
   'speakers:request': [
     ['no item id', { topic: '乡村振兴' }, 'itemId'],
     ['a 201-character topic', { itemId: 'a1', topic: '题'.repeat(201) }, 'topic'],

@@ -1,5 +1,7 @@
 // English, for visitors and observers; same keys as zh-CN.ts (checked by the MessageSchema type).
 import type { MessageSchema } from './zh-CN'
+import pollsEn from './polls.en'
+import { agendaEn } from './agenda.en'
 
 const en: MessageSchema = {
   app: {
@@ -108,6 +110,8 @@ const en: MessageSchema = {
       import: 'Import',
       cards: 'Cards',
       settings: 'Settings',
+      agenda: 'Agenda',
+      polls: 'Elections & votes',
     },
   },
   scan: {
@@ -245,6 +249,8 @@ const en: MessageSchema = {
     unit: '',
     quorumLabel: 'Quorum',
   },
+  polls: pollsEn,
+  ...agendaEn,
 }
 
 export default en

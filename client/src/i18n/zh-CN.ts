@@ -1,5 +1,8 @@
 // Chinese (the hall's language, and the fallback). en.ts must have the same keys.
 // vue-i18n treats { } @ $ | as syntax: keep them out of the texts.
+import { agendaZh } from './agenda.zh-CN'
+import pollsZh from './polls.zh-CN'
+
 const zhCN = {
   app: {
     name: '大会会务系统',
@@ -107,6 +110,8 @@ const zhCN = {
       import: '导入',
       cards: '制证',
       settings: '设置',
+      agenda: '议程',
+      polls: '选举表决',
     },
   },
   scan: {
@@ -244,6 +249,8 @@ const zhCN = {
     unit: '名',
     quorumLabel: '法定人数',
   },
+  polls: pollsZh,
+  ...agendaZh,
 }
 
 export default zhCN
