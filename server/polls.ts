@@ -228,7 +228,16 @@ export class PollService {
     const poll = s.polls.get(pollId)
     if (!poll) return refusal('POLL_NOT_FOUND', { pollId })
     const r = openRoundOf(poll)
-    if (!r || r.n !== n) return refusal('POLL_NOT_OPEN', { title: poll.title })
+    // Only a hash of the device's key is stored: a key that happens to hold a time stays unstored.
+    const storedKey = sha256hex(`idem:${idempotencyKey}`).slice(0, 32)
+    if (!r || r.n !== n) {
+      // A retry whose ack was lost just before the round closed: the ballot is in, say so again.
+      if (poll.secret && poll.rounds.some((x) => x.n === n)) {
+        const k = await this.box.castKey(roundKey(pollId, n), voterId).catch(() => null)
+        if (k === storedKey) return { ok: true, result: { pollId, round: n, received: true }, seq: this.engine.version }
+      }
+      return refusal('POLL_NOT_OPEN', { title: poll.title })
+    }
     if (poll.mode === 'paper') return refusal('POLL_IS_PAPER', { title: poll.title })
     const checked = checkBallot(r.spec, ballot, s)
     if (!checked.ok) return refusal('INVALID_BALLOT', { reason: checked.reason })
@@ -238,7 +247,7 @@ export class PollService {
     let outcome
     try {
       // Canonical form: the stored bytes depend on the choices only, never on how they were sent.
-      outcome = await this.box.cast(key, voterId, idempotencyKey, canonicalBallots([checked.ballot])[0])
+      outcome = await this.box.cast(key, voterId, storedKey, canonicalBallots([checked.ballot])[0])
     } catch (err) {
       if (err instanceof StoreUnavailableError) return refusal('STORE_UNAVAILABLE')
       throw err

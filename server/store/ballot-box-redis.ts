@@ -211,6 +211,9 @@ export function openRedisBallotBox(redis: Redis, prefix: string): BallotBox {
       const res = await call(() => r.hmget(k.voted, ...voterIds))
       return new Set(voterIds.filter((_, i) => res[i] !== null))
     },
+    async castKey(roundKey, voterId) {
+      return call(() => r.hget(ballotKeys(prefix, roundKey).voted, voterId))
+    },
     ballots: readBallots,
   }
 }

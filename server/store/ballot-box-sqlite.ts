@@ -145,6 +145,12 @@ export function openSqliteBallotBox(file: string): BallotBox & { close(): void }
         return out
       })
     },
+    async castKey(roundKey, voterId) {
+      return guard(() => {
+        const v = qVoter.get(roundKey, voterId)
+        return v?.voted ? v.idem.trimEnd() : null
+      })
+    },
     async ballots(roundKey) {
       return guard(() => qBallots.all(roundKey).map((r) => r.content))
     },

@@ -25,6 +25,9 @@ export interface BallotBox {
   turnout(roundKey: string): Promise<number>
   /** Which of these voters have voted in the round. */
   voted(roundKey: string, voterIds: string[]): Promise<Set<string>>
+  /** The idempotency key (as stored) a voter cast with, or null: lets a retry whose ack was lost
+   * before the round closed get its ack after all. */
+  castKey(roundKey: string, voterId: string): Promise<string | null>
   /** The stored ballot contents of a closed round (for the export and recounts). */
   ballots(roundKey: string): Promise<string[]>
 }

@@ -207,5 +207,10 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     expect(first.ok).toBe(true)
     expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
     expect(hall.server.app.engine.state.polls.get(pollId)!.rounds[0].returned).toBe(1)
+    // The ack was lost just before the close: the retry still hears that its ballot is in...
+    expect(await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: k })).toEqual(first)
+    // ...while a ballot that never made it gets a plain refusal.
+    const late = await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: key() })
+    expect(late).toMatchObject({ ok: false, code: 'POLL_NOT_OPEN' })
   })
 })
