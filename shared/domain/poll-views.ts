@@ -16,6 +16,8 @@ export interface RoundView {
   shouldAttend: number
   present: number
   spec: PollSpec
+  closedAt: number | null
+  publishedAt: number | null
 }
 
 export interface PollView {
@@ -93,6 +95,8 @@ export function pollView(s: MeetingState, p: Poll, audience: PollAudience, turno
           shouldAttend: r.shouldAttend,
           present: r.present,
           spec: r.spec,
+          closedAt: r.closedAt,
+          publishedAt: r.publishedAt,
         }
       : null,
     result,

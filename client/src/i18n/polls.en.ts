@@ -2,7 +2,6 @@
 import type zh from './polls.zh-CN'
 
 const polls: typeof zh = {
-  tab: 'Elections & votes',
   kinds: { election: 'Election', resolution: 'Vote', appointment: 'Appointment vote', evaluation: 'Evaluation' },
   kindHints: {
     election: 'Election or by-election: each candidate for, against or abstain; write-ins allowed',
@@ -39,7 +38,6 @@ const polls: typeof zh = {
   votesUnit: ' votes',
   votes: '{n} votes',
   elected: 'Elected',
-  notElected: 'Not elected',
   tied: 'Tied',
   passed: 'Passed',
   notPassed: 'Not passed',
@@ -63,7 +61,8 @@ const polls: typeof zh = {
     candidates: 'Candidates: {names}',
     open: 'Open round {n}',
   },
-  live: 'Live result',
+  recused: 'Recused',
+  notVoted: 'Not voted',
   scrutineers: 'Scrutineers',
   chiefScrutineer: 'Chief scrutineer',
   tellers: 'Tellers',
@@ -89,8 +88,6 @@ const polls: typeof zh = {
     closed: 'Voting on “{title}” closed and counted',
     published: 'Result of “{title}” announced',
     draftHint: 'The secretariat sets up polls at the desk',
-    select: 'Choose a poll',
-    turnout: 'Turnout',
     openVoteLive: 'Named vote, live result',
   },
   desk: {
@@ -114,8 +111,6 @@ const polls: typeof zh = {
     ballotsJson: 'Ballots (JSON, for recounts)',
     ballotsCsv: 'Ballots (CSV)',
     namedCsv: 'Named vote list (CSV)',
-    downloadFailed: 'Download failed',
-    details: 'Details',
     noneSelected: 'Choose a poll on the left, or create one',
   },
   editor: {
@@ -188,7 +183,6 @@ const polls: typeof zh = {
     more: '{n} more: type more to narrow down',
   },
   ballot: {
-    title: 'Ballot',
     instructions: {
       election: 'Mark each candidate For, Against or Abstain. Vote for at most {seats} people, write-ins included.',
       resolution: 'Choose For, Against or Abstain.',
@@ -222,8 +216,6 @@ const polls: typeof zh = {
     notPresent: 'You have not checked in and cannot vote',
     observer: 'Observers do not vote',
     cannotVote: 'You have no vote',
-    closed: 'Voting on this round has closed',
-    waiting: 'Voting in progress',
   },
   scrutineer: {
     title: 'Scrutiny: check the count',
@@ -237,26 +229,17 @@ const polls: typeof zh = {
     counting: 'Voting closed: counting',
     castOf: 'Voted',
     issuedOf: 'Ballots issued',
-    results: 'Result',
-    elected: 'Elected',
-    rank: 'Rank',
-    subject: 'Subject',
-    nominee: 'Nominee',
-    candidate: 'Candidate',
   },
   reportSheet: {
     title: 'Count report',
-    meeting: 'Meeting',
     item: 'Item',
     date: 'Date',
-    basics: 'Figures',
     shouldAttend: 'Should attend',
     present: 'Present with a vote',
     issued: 'Ballots issued',
     returned: 'Ballots returned',
     valid: 'Valid',
     invalid: 'Invalid',
-    roundValid: 'The round is valid',
     roundVoid: 'The round is void (more returned than issued)',
     seats: 'Seats',
     threshold: 'Threshold',
@@ -273,7 +256,6 @@ const polls: typeof zh = {
     no2: 'Not elected',
     tie: 'Tied',
     writeInMark: ' (write-in)',
-    outcome: 'Outcome',
     voteFor: 'For',
     voteAgainst: 'Against',
     rule: 'Pass rule',

@@ -1,7 +1,6 @@
 // Texts of elections, votes, appointment votes and evaluations (the `polls` section of zh-CN.ts).
 // vue-i18n treats { } @ $ | as syntax: keep them out of the texts.
 const polls = {
-  tab: '选举表决',
   kinds: { election: '选举', resolution: '表决', appointment: '票决', evaluation: '民主测评' },
   kindHints: {
     election: '选举、补选：候选人逐一划赞成、不赞成、弃权，可另选他人',
@@ -38,7 +37,6 @@ const polls = {
   votesUnit: '票',
   votes: '{n}票',
   elected: '当选',
-  notElected: '未当选',
   tied: '得票相等',
   passed: '通过',
   notPassed: '未通过',
@@ -62,7 +60,8 @@ const polls = {
     candidates: '候选人：{names}',
     open: '开始第{n}轮投票',
   },
-  live: '实时结果',
+  recused: '回避',
+  notVoted: '未投票',
   scrutineers: '监票人',
   chiefScrutineer: '总监票人',
   tellers: '计票人',
@@ -88,8 +87,6 @@ const polls = {
     closed: '“{title}”投票已结束，已计票',
     published: '“{title}”的结果已宣布',
     draftHint: '投票事项由大会秘书处在签到台设置',
-    select: '请选择投票事项',
-    turnout: '投票进度',
     openVoteLive: '记名表决，实时结果',
   },
   desk: {
@@ -113,8 +110,6 @@ const polls = {
     ballotsJson: '选票（JSON，可复核）',
     ballotsCsv: '选票（CSV）',
     namedCsv: '记名表决名单（CSV）',
-    downloadFailed: '下载失败',
-    details: '详情',
     noneSelected: '请在左侧选择投票事项，或新建一项',
   },
   editor: {
@@ -187,7 +182,6 @@ const polls = {
     more: '另有{n}人，请输入更多文字缩小范围',
   },
   ballot: {
-    title: '选票',
     instructions: {
       election: '请对每位候选人划“赞成”“不赞成”或“弃权”。赞成人数（含另选他人）不得超过应选人数{seats}名。',
       resolution: '请选择“赞成”“反对”或“弃权”。',
@@ -221,8 +215,6 @@ const polls = {
     notPresent: '您尚未签到，不能投票',
     observer: '列席人员不参加投票',
     cannotVote: '您没有表决权',
-    closed: '本轮投票已结束',
-    waiting: '投票进行中',
   },
   scrutineer: {
     title: '监票：请核对计票结果',
@@ -236,26 +228,17 @@ const polls = {
     counting: '投票已结束，正在计票',
     castOf: '已投票',
     issuedOf: '发出选票',
-    results: '投票结果',
-    elected: '当选',
-    rank: '名次',
-    subject: '测评对象',
-    nominee: '拟任人选',
-    candidate: '候选人',
   },
   reportSheet: {
     title: '计票结果报告单',
-    meeting: '会议',
     item: '事项',
     date: '日期',
-    basics: '基本情况',
     shouldAttend: '应到会人数',
     present: '实到会有表决权人数',
     issued: '发出选票',
     returned: '收回选票',
     valid: '有效票',
     invalid: '无效票',
-    roundValid: '本轮投票有效',
     roundVoid: '本轮投票无效（收回票数多于发出票数）',
     seats: '应选人数',
     threshold: '当选票数',
@@ -272,7 +255,6 @@ const polls = {
     no2: '未当选',
     tie: '得票相等',
     writeInMark: '（另选）',
-    outcome: '结果',
     voteFor: '赞成',
     voteAgainst: '反对',
     rule: '通过规则',

@@ -29,6 +29,8 @@ export interface PollDraft {
   /** Kept as the poll has it; this form creates electronic polls (paper counts are entered elsewhere). */
   mode: 'electronic' | 'paper'
   agendaItemId: string | null
+  /** Who votes: null for the congress, else a body (e.g. the full committee); kept as the poll has it. */
+  bodyId: string | null
   /** Minutes; null for no limit. */
   timeLimitMin: number | null
   scrutineers: string[]
@@ -64,6 +66,7 @@ export function emptyPollDraft(kind: PollKind = 'election'): PollDraft {
     title: '',
     mode: 'electronic',
     agendaItemId: null,
+    bodyId: null,
     timeLimitMin: null,
     scrutineers: [],
     tellers: [],
@@ -97,6 +100,7 @@ export function draftFromPoll(p: PollView): PollDraft {
   d.title = p.title
   d.mode = p.mode
   d.agendaItemId = p.agendaItemId
+  d.bodyId = p.body?.id ?? null
   d.timeLimitMin = p.timeLimitS === null ? null : p.timeLimitS / 60
   d.scrutineers = p.scrutineers.map((s) => s.id)
   d.tellers = p.tellers.map((s) => s.id)
@@ -251,6 +255,7 @@ export function payloadFromDraft(d: PollDraft): PollPayload {
     secret,
     mode: d.mode,
     agendaItemId: d.agendaItemId,
+    bodyId: d.bodyId,
     timeLimitS: d.timeLimitMin === null ? null : Math.round(d.timeLimitMin * 60),
     scrutineers: [...d.scrutineers],
     tellers: [...d.tellers],

@@ -3,15 +3,11 @@
 import { defineStore } from 'pinia'
 import { computed } from 'vue'
 import type { PollView } from '@shared/domain/poll-views'
-import type { OwnStatus } from '@shared/protocol'
 import { useMeetingStore } from './meeting'
 import { useSessionStore } from './session'
 import { download } from '../api'
 import type { PollPayload } from '../logic/pollEditor'
 import type { Result } from '../logic/errors'
-
-/** Fields a newer server adds to `me`; read when present. */
-type OwnPollStatus = OwnStatus & { eligible?: string[] }
 
 export type BallotFile = 'ballots.json' | 'ballots.csv' | 'named.csv'
 
@@ -26,9 +22,9 @@ export const usePollsStore = defineStore('polls', () => {
     polls.value.filter((p) => p.round?.status === 'open').sort((a, b) => b.round!.openedAt - a.round!.openedAt),
   )
   const toConfirm = computed(() => meeting.me?.toConfirm ?? [])
-  /** The open rounds (`pollId:n`) this person is on the roll of, when the server says; else null. */
+  /** The open rounds (`pollId:n`) this person is on the roll of; null before the first status. */
   const eligible = computed<Set<string> | null>(() => {
-    const e = (meeting.me as OwnPollStatus | null)?.eligible
+    const e = meeting.me?.eligibleIn
     return Array.isArray(e) ? new Set(e) : null
   })
 

@@ -1,0 +1,49 @@
+// Attendance in a real browser: the desk scans a card (the scanner types the code and Enter into
+// the scanner field) and the hall display's 实到 changes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { assertBuilt, launchBrowser, SIZES, testIdText, type BrowserSession } from '../helpers/browser'
+import { startHall, type Hall } from '../helpers/server'
+
+describe('attendance in the browser', () => {
+  let hall: Hall
+  let browser: BrowserSession
+
+  beforeAll(async () => {
+    assertBuilt()
+    hall = await startHall('sqlite')
+    browser = await launchBrowser()
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await hall?.close()
+  })
+
+  it('a desk scan raises the display\'s present count', async () => {
+    const url = hall.server.url
+    const display = await browser.open(url, '/display', hall.display.code, SIZES.display)
+    const desk = await browser.open(url, '/desk', hall.secretariat.code, SIZES.desk)
+    await expect.poll(() => testIdText(display.page, 'display-present')).toBe('0')
+    expect(await testIdText(display.page, 'display-should')).toBe('251')
+
+    const delegate = hall.delegates[7]
+    await desk.page.getByTestId('desk-tab-checkin').click()
+    const input = desk.page.getByTestId('scanner-input')
+    await input.fill(delegate.code)
+    await input.press('Enter')
+    await expect.poll(() => desk.page.getByTestId('scan-feedback').getAttribute('data-kind')).toBe('ok')
+    expect(await testIdText(desk.page, 'scan-name')).toBe(delegate.name)
+    await expect.poll(() => testIdText(display.page, 'display-present')).toBe('1')
+    await browser.screenshot(display.page, 'attendance-display')
+    await browser.screenshot(desk.page, 'attendance-desk')
+
+    // A second scan of the same card is refused and changes nothing.
+    await input.fill(delegate.code)
+    await input.press('Enter')
+    await expect.poll(() => desk.page.getByTestId('scan-feedback').getAttribute('data-kind')).toBe('error')
+    expect(await testIdText(display.page, 'display-present')).toBe('1')
+    await browser.screenshot(desk.page, 'attendance-desk-duplicate')
+    expect(display.errors).toEqual([])
+    expect(desk.errors).toEqual([])
+  }, 120_000)
+})

@@ -1,0 +1,179 @@
+// Resolution (named, with live results), appointment and evaluation ballots in the browser: the
+// tablet's ballot and review, the display during and after the vote, the chair's count and the
+// printed report of each kind. The chair works in the console; set-up and the other voters go over
+// sockets.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { assertBuilt, launchBrowser, SIZES, testIdText, type BrowserSession, type OpenPage } from '../helpers/browser'
+import { checkInDirect, send, startHall, type Client, type Hall } from '../helpers/server'
+
+function key(): string {
+  return Math.random().toString(36).slice(2, 14)
+}
+
+describe('votes, appointments and evaluations in the browser', () => {
+  let hall: Hall
+  let browser: BrowserSession
+  let deskSocket: Client
+  let voters: Client[]
+  let tablet: OpenPage
+  let display: OpenPage
+  let chair: OpenPage
+
+  beforeAll(async () => {
+    assertBuilt()
+    hall = await startHall('sqlite')
+    browser = await launchBrowser()
+    await checkInDirect(hall.server.app, hall.delegates.slice(0, 180).map((d) => d.personId))
+    deskSocket = (await hall.connect(hall.codes.find((c) => c.personId === 'sec2')!.code)).socket
+    voters = []
+    for (const d of hall.delegates.slice(1, 141)) voters.push((await hall.connect(d.code)).socket)
+    tablet = await browser.open(hall.server.url, '/delegate', hall.delegates[0].code, SIZES.tablet)
+    display = await browser.open(hall.server.url, '/display', hall.display.code, SIZES.display)
+    chair = await browser.open(hall.server.url, '/chair', hall.chair.code, SIZES.chair)
+  }, 120_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await hall?.close()
+  })
+
+  async function create(payload: unknown): Promise<string> {
+    const r = await send<{ pollId: string }>(deskSocket, 'poll:create', payload)
+    if (!r.ok) throw new Error(JSON.stringify(r))
+    return r.data.pollId
+  }
+
+  async function everyoneVotes(pollId: string, ballot: (i: number) => unknown): Promise<void> {
+    const acks = await Promise.all(voters.map((s, i) => send(s, 'ballot:cast', { pollId, round: 1, ballot: ballot(i), idempotencyKey: key() })))
+    expect(acks.filter((a) => !a.ok)).toEqual([])
+  }
+
+  /** The chair opens the poll in the console (one chair session: the console, not a socket). */
+  async function open(pollId: string): Promise<void> {
+    await chair.page.locator(`[data-testid="poll-item"][data-poll="${pollId}"]`).click()
+    await chair.page.getByTestId('poll-open').click()
+    await expect.poll(() => chair.page.getByTestId('poll-detail').getAttribute('data-phase')).toBe('open')
+  }
+
+  async function closeAndPublish(pollId: string): Promise<void> {
+    const detail = chair.page.getByTestId('poll-detail')
+    expect(await detail.getAttribute('data-poll')).toBe(pollId)
+    await chair.page.getByTestId('poll-close').click()
+    await chair.page.getByTestId('confirm-ok').click()
+    await expect.poll(() => detail.getAttribute('data-phase')).toBe('counted')
+    await chair.page.getByTestId('poll-publish').click()
+    await chair.page.getByTestId('confirm-ok').click()
+    await expect.poll(() => detail.getAttribute('data-phase')).toBe('published')
+    await expect.poll(() => display.page.getByTestId('display-poll').getAttribute('data-phase')).toBe('results')
+  }
+
+  async function reviewAndCast(page: Page): Promise<void> {
+    await page.getByTestId('ballot-review').click()
+    await page.getByTestId('ballot-review-screen').waitFor()
+    await page.getByTestId('ballot-submit').click()
+    await page.getByTestId('ballot-received').waitFor()
+  }
+
+  async function printReport(name: string): Promise<void> {
+    await chair.page.getByTestId('poll-report').click()
+    await chair.page.getByTestId('count-report').waitFor()
+    await chair.page.setViewportSize({ width: 794, height: 1123 })
+    await chair.page.emulateMedia({ media: 'print' })
+    await browser.screenshot(chair.page, name, { fullPage: true })
+    await chair.page.emulateMedia({ media: 'screen' })
+    await chair.page.setViewportSize(SIZES.chair)
+    await chair.page.getByTestId('report-close').click()
+  }
+
+  it('a named resolution with live results', async () => {
+    const pollId = await create({
+      title: '关于县委工作报告的决议',
+      spec: { kind: 'resolution', question: '中共芦溪县第十五次代表大会第二次会议关于县委工作报告的决议（草案）' },
+      secret: false,
+      liveResults: true,
+      timeLimitS: 300,
+    })
+    await open(pollId)
+    await tablet.page.getByTestId('ballot-card').waitFor()
+    await tablet.page.getByTestId('vote-for').click()
+    await browser.screenshot(tablet.page, 'votes-tablet-resolution')
+    await reviewAndCast(tablet.page)
+    const mark = (i: number) => (i % 20 === 0 ? 'against' : i % 23 === 0 ? 'abstain' : 'for')
+    await everyoneVotes(pollId, (i) => ({ mark: mark(i) }))
+    const forVotes = 1 + voters.filter((_, i) => mark(i) === 'for').length
+    // Live bars on the display while the named vote is open.
+    await expect.poll(() => testIdText(display.page, 'display-turnout-cast')).toBe('141')
+    await display.page.getByTestId('result-bars').waitFor()
+    await browser.screenshot(display.page, 'votes-display-resolution-live')
+    // The chair sees the named vote live, by delegation too.
+    await expect.poll(() => chair.page.getByTestId('delegation-tally-row').count()).toBeGreaterThan(1)
+    await browser.shot(chair.page.getByTestId('poll-console'), 'votes-chair-resolution-live')
+    await closeAndPublish(pollId)
+    expect(await display.page.getByTestId('vote-for').getAttribute('data-count')).toBe(String(forVotes))
+    // More "for" than half of the 251 who should attend.
+    expect(await display.page.getByTestId('vote-verdict').getAttribute('data-passed')).toBe(String(forVotes > 125))
+    await browser.screenshot(display.page, 'votes-display-resolution')
+    await browser.shot(chair.page.getByTestId('poll-console'), 'votes-chair-resolution')
+    await printReport('votes-report-resolution')
+  }, 120_000)
+
+  it('an appointment vote', async () => {
+    const pollId = await create({
+      title: '全委会票决拟任人选',
+      spec: {
+        kind: 'appointment',
+        nominees: [
+          { name: '张建华', position: '县发展和改革委员会主任' },
+          { name: '李秀英', position: '县教育体育局局长' },
+          { name: '王志强', position: '县财政局局长' },
+        ],
+        thirdOption: 'defer',
+      },
+    })
+    await open(pollId)
+    await tablet.page.locator(`[data-testid="ballot-card"][data-poll="${pollId}"]`).waitFor()
+    const rows = tablet.page.getByTestId('nominee')
+    await rows.nth(0).getByTestId('mark-agree').click()
+    await rows.nth(1).getByTestId('mark-disagree').click()
+    await browser.screenshot(tablet.page, 'votes-tablet-appointment')
+    await tablet.page.getByTestId('mark-rest').click()
+    expect(await rows.nth(2).getByTestId('mark-defer').getAttribute('aria-pressed')).toBe('true')
+    await reviewAndCast(tablet.page)
+    const spec = hall.server.app.engine.state.polls.get(pollId)!.spec as { nominees: Array<{ id: string }> }
+    await everyoneVotes(pollId, (i) => ({
+      marks: Object.fromEntries(spec.nominees.map((n, j) => [n.id, j === 2 ? (i % 3 ? 'defer' : 'agree') : i % 7 === 0 ? 'disagree' : 'agree'])),
+    }))
+    await expect.poll(() => display.page.getByTestId('display-poll').getAttribute('data-poll')).toBe(pollId)
+    await browser.screenshot(display.page, 'votes-display-appointment-open')
+    expect(await display.page.getByTestId('result-bars').count()).toBe(0)
+    await closeAndPublish(pollId)
+    await browser.screenshot(display.page, 'votes-display-appointment')
+    await printReport('votes-report-appointment')
+  }, 120_000)
+
+  it('a democratic evaluation', async () => {
+    const subjects = ['县委常委会', '县纪委常委会', '县委书记', '县长', '县纪委书记', '县委副书记']
+    const pollId = await create({
+      title: '民主测评',
+      spec: { kind: 'evaluation', subjects: subjects.map((name) => ({ name })), scale: ['满意', '比较满意', '基本满意', '不满意'] },
+    })
+    await open(pollId)
+    await tablet.page.locator(`[data-testid="ballot-card"][data-poll="${pollId}"]`).waitFor()
+    const rows = tablet.page.getByTestId('subject')
+    await rows.nth(0).getByTestId('grade-0').click()
+    await rows.nth(1).getByTestId('grade-1').click()
+    await rows.nth(2).getByTestId('grade-0').click()
+    await browser.screenshot(tablet.page, 'votes-tablet-evaluation', { fullPage: true })
+    await reviewAndCast(tablet.page)
+    const spec = hall.server.app.engine.state.polls.get(pollId)!.spec as { subjects: Array<{ id: string }> }
+    await everyoneVotes(pollId, (i) => ({
+      grades: Object.fromEntries(spec.subjects.map((s, j) => [s.id, (i + j) % 11 === 0 ? null : Math.min(3, Math.floor(((i * (j + 1)) % 10) / 3))])),
+    }))
+    await closeAndPublish(pollId)
+    await browser.screenshot(display.page, 'votes-display-evaluation')
+    await browser.shot(chair.page.getByTestId('poll-console'), 'votes-chair-evaluation')
+    await printReport('votes-report-evaluation')
+    for (const p of [tablet, display, chair]) expect(p.errors).toEqual([])
+  }, 120_000)
+})
