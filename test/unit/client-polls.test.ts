@@ -157,7 +157,7 @@ describe('cast outcomes', () => {
 })
 
 function round(over: Partial<RoundView> = {}): RoundView {
-  return { n: 1, status: 'open', openedAt: 1000, closesAt: null, issued: 200, turnout: 10, shouldAttend: 251, present: 200, spec: election, ...over }
+  return { n: 1, status: 'open', openedAt: 1000, closesAt: null, issued: 200, turnout: 10, shouldAttend: 251, present: 200, spec: election, closedAt: null, publishedAt: null, ...over }
 }
 
 function poll(id: string, over: Partial<PollView> = {}): PollView {
