@@ -1,13 +1,44 @@
+// Two groups: the quick files run two at a time; then the heavy ones (real processes, thousands of
+// sockets, kills and timing bounds) run one at a time, so one's load never skews another's timings.
 import { defineConfig } from 'vitest/config'
+
+const HEAVY = [
+  'test/integration/fault-*.test.ts',
+  'test/integration/secrecy.test.ts',
+  'test/integration/ballot-crash.test.ts',
+  'test/integration/ballot-race.test.ts',
+  'test/integration/crash.test.ts',
+  'test/integration/multinode.test.ts',
+]
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/redis.ts'],
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    hookTimeout: 120_000,
     pool: 'forks',
-    fileParallelism: true,
-    maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'quick',
+          include: ['test/**/*.test.ts'],
+          exclude: HEAVY,
+          fileParallelism: true,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'heavy',
+          include: HEAVY,
+          fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 })

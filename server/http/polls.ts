@@ -36,6 +36,11 @@ export function mountPollRoutes(app: express.Express, deps: { engine: Engine; st
       fail(res, req, 'POLL_NOT_CLOSED', { title: poll.title })
       return null
     }
+    if (poll.mode === 'paper') {
+      // Paper ballots stay in the sealed box; the count report carries the agreed totals.
+      fail(res, req, 'POLL_IS_PAPER', { title: poll.title })
+      return null
+    }
     // Before publication only those who run or scrutinise the count may see the ballots.
     const insider = who.role === 'chair' || who.role === 'secretariat' || poll.scrutineers.includes(who.personId)
     if (round.status !== 'published' && !insider) {

@@ -95,6 +95,8 @@ function buildPoll(s: MeetingState, p: CommandPayload<'poll:create'>, id: string
   // Elections, appointments and evaluations are always secret; a resolution chooses.
   const secret = spec.kind === 'resolution' ? (p.secret ?? true) : true
   if (p.mode === 'paper' && spec.kind !== 'election') return refuse('PAPER_ONLY_ELECTIONS')
+  // A paper round ends when the tellers' counts agree, not at a time.
+  const timeLimitS = p.mode === 'paper' ? null : (p.timeLimitS ?? null)
   const bodyId = p.bodyId ?? null
   if (bodyId !== null && !s.bodies.has(bodyId)) return refuse('BODY_NOT_FOUND', { bodyId })
   const bad = checkOfficials(s, spec, bodyId, p.scrutineers ?? [], p.tellers ?? [])
@@ -108,7 +110,7 @@ function buildPoll(s: MeetingState, p: CommandPayload<'poll:create'>, id: string
     mode: p.mode ?? 'electronic',
     spec,
     quorumPurpose: spec.kind === 'election' ? 'election' : spec.kind === 'appointment' ? 'appointment' : 'vote',
-    timeLimitS: p.timeLimitS ?? null,
+    timeLimitS,
     scrutineers: p.scrutineers ?? [],
     tellers: p.tellers ?? [],
     liveResults: !secret && (p.liveResults ?? false),
@@ -331,8 +333,9 @@ export function paperDifferences(a: PaperElectionTotals, b: PaperElectionTotals,
     const y = b.tallies[id]
     if (!x || !y || x.for !== y.for || x.against !== y.against || x.abstain !== y.abstain) out.push(names.get(id) ?? id)
   }
-  const wa = new Map(a.writeIns.map((w) => [w.personId, w.for]))
-  const wb = new Map(b.writeIns.map((w) => [w.personId, w.for]))
+  // A write-in row with no votes is the same as no row.
+  const wa = new Map(a.writeIns.filter((w) => w.for > 0).map((w) => [w.personId, w.for]))
+  const wb = new Map(b.writeIns.filter((w) => w.for > 0).map((w) => [w.personId, w.for]))
   for (const id of new Set([...wa.keys(), ...wb.keys()])) if (wa.get(id) !== wb.get(id)) out.push(`另选他人 ${names.get(id) ?? id}`)
   return out
 }

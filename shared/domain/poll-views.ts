@@ -1,6 +1,7 @@
 // What each audience sees of the polls. While a round is open everyone sees turnout (cast / issued)
 // and nothing else of a secret ballot; results appear once the chair publishes them. The chair sees
 // drafts and the count as soon as a round is closed; scrutineers see the count they must confirm.
+import { paperDifferences } from './poll-commands'
 import { currentRound, type Poll, type PollSpec, type Round } from './polls'
 import type { MeetingState } from './types'
 
@@ -47,8 +48,9 @@ export interface PollView {
   recused: string[]
   /** Named votes, for the chair: the live or final tally per delegation. */
   byDelegation: Array<{ id: string; name: string; tally: Record<string, number>; notVoted: number }> | null
-  /** Paper rounds: which entries are in (never their numbers, so the second teller enters blind). */
-  paper: { entered: Array<1 | 2> } | null
+  /** Paper rounds: which entries are in and by whom, and whether they agree once both are in —
+   * never their numbers, so the second teller enters blind. */
+  paper: { entered: Array<1 | 2>; by: Partial<Record<1 | 2, string>>; agree: boolean | null } | null
 }
 
 export type PollAudience = 'public' | 'chair'
@@ -105,7 +107,7 @@ export function pollView(s: MeetingState, p: Poll, audience: PollAudience, turno
       .map((x) => ({ n: x.n, count: x.count, ballotsDigest: x.ballotsDigest })),
     nextRound: p.nextRound,
     liveResults: p.liveResults,
-    paper: r?.paper ? { entered: ([1, 2] as const).filter((k) => !!r.paper!.entries[k]) } : null,
+    paper: r?.paper ? paperStatus(r) : null,
     body: p.bodyId ? { id: p.bodyId, name: s.bodies.get(p.bodyId)?.name ?? p.bodyId } : null,
     recused: recusedNominees(s, p),
     byDelegation: audience === 'chair' && !p.secret && r ? tallyByDelegation(s, p, r) : null,
@@ -178,4 +180,13 @@ function tallyByDelegation(s: MeetingState, p: Poll, r: Round): PollView['byDele
   }
   const order = (id: string) => s.delegations.get(id)?.order ?? Number.MAX_SAFE_INTEGER
   return [...rows.values()].sort((a, b) => order(a.id) - order(b.id))
+}
+
+function paperStatus(r: Round): NonNullable<PollView['paper']> {
+  const e = r.paper!.entries
+  const by: Partial<Record<1 | 2, string>> = {}
+  if (e[1]) by[1] = e[1].by
+  if (e[2]) by[2] = e[2].by
+  const agree = e[1] && e[2] ? paperDifferences(e[1].totals, e[2].totals, new Map()).length === 0 : null
+  return { entered: ([1, 2] as const).filter((k) => !!e[k]), by, agree }
 }

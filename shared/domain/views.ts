@@ -83,6 +83,8 @@ export interface RosterRow {
 
 export interface ChairView extends PublicView {
   delegations: DelegationRow[]
+  /** Voting bodies besides the congress (e.g. the full committee), with their members. */
+  bodies: Array<{ id: string; name: string; memberIds: string[] }>
   /** Every item's list of speakers: requests, queue, stage, records, budgets. */
   speakerLists: SpeakerListView[]
   /** Speeches, time and overrun per delegation. */
@@ -114,7 +116,8 @@ export function chairView(s: MeetingState, sum = summarize(s), extras: ViewExtra
   const delegations: DelegationRow[] = [...s.delegations.values()]
     .sort((a, b) => a.order - b.order)
     .map((d) => ({ id: d.id, name: d.name, ...(sum.byDelegation.get(d.id) ?? zero()) }))
-  return { ...publicView(s, sum, extras, 'chair'), delegations, speakerLists: speakerListViews(s), speechStats: speechStats(s) }
+  const bodies = [...s.bodies.values()].map((b) => ({ id: b.id, name: b.name, memberIds: b.memberIds }))
+  return { ...publicView(s, sum, extras, 'chair'), delegations, bodies, speakerLists: speakerListViews(s), speechStats: speechStats(s) }
 }
 
 function zero(): Counts {

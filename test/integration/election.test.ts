@@ -170,6 +170,8 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     const nonsense = await send(t2.socket, 'poll:paperEntry', { pollId, entry: 2, totals: { ...totals, invalid: 199 } })
     expect(nonsense).toMatchObject({ ok: false, code: 'PAPER_INVALID' })
     expect(await send(t2.socket, 'poll:paperEntry', { pollId, entry: 2, totals })).toMatchObject({ ok: true, data: { differences: [] } })
+    const sync = (await send<{ view: PublicView }>(chair.socket, 'state:sync', {})) as { ok: true; data: { view: PublicView } }
+    expect(sync.data.view.polls.find((x) => x.id === pollId)?.paper).toEqual({ entered: [1, 2], by: { 1: sec1.personId, 2: sec2.personId }, agree: true })
     expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
     const count = hall.server.app.engine.state.polls.get(pollId)!.rounds[0].count as ElectionCount
     // 王建国 130 > 125.5 of 251 should attend: elected; 李红梅 60 is not.

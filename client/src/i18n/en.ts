@@ -112,6 +112,7 @@ const en: MessageSchema = {
       settings: 'Settings',
       agenda: 'Agenda',
       polls: 'Elections & votes',
+      bodies: 'Voting bodies',
     },
   },
   scan: {

@@ -112,6 +112,7 @@ const zhCN = {
       settings: '设置',
       agenda: '议程',
       polls: '选举表决',
+      bodies: '表决机构',
     },
   },
   scan: {

@@ -26,10 +26,10 @@ export type ScaleKey = keyof typeof EVALUATION_SCALES | 'custom'
 export interface PollDraft {
   kind: PollKind
   title: string
-  /** Kept as the poll has it; this form creates electronic polls (paper counts are entered elsewhere). */
+  /** 电子表决 or 纸质选票; paper is for elections only (the tellers enter the counts at the desk). */
   mode: 'electronic' | 'paper'
   agendaItemId: string | null
-  /** Who votes: null for the congress, else a body (e.g. the full committee); kept as the poll has it. */
+  /** Who votes (表决范围): null for the congress, else a body (e.g. the full committee). */
   bodyId: string | null
   /** Minutes; null for no limit. */
   timeLimitMin: number | null
@@ -186,11 +186,23 @@ export type DraftProblem =
   | 'scale'
   | 'timeLimit'
   | 'scrutineerListed'
+  | 'scrutineerNotVoter'
 
-export function draftProblems(d: PollDraft): DraftProblem[] {
+/** What the form knows besides the draft: who votes in the chosen scope (null: not known here). */
+export interface DraftContext {
+  /** Whether a person may vote in the draft's scope (the congress or the chosen body). */
+  isVoter?: ((personId: string) => boolean) | null
+}
+
+/** The mode sent: paper only for an election. */
+export function effectiveMode(d: Pick<PollDraft, 'kind' | 'mode'>): 'electronic' | 'paper' {
+  return d.kind === 'election' && d.mode === 'paper' ? 'paper' : 'electronic'
+}
+
+export function draftProblems(d: PollDraft, ctx: DraftContext = {}): DraftProblem[] {
   const out: DraftProblem[] = []
   if (!d.title.trim()) out.push('title')
-  if (d.timeLimitMin !== null && !(d.timeLimitMin * 60 >= 10 && d.timeLimitMin * 60 <= 24 * 3600)) out.push('timeLimit')
+  if (effectiveMode(d) === 'electronic' && d.timeLimitMin !== null && !(d.timeLimitMin * 60 >= 10 && d.timeLimitMin * 60 <= 24 * 3600)) out.push('timeLimit')
   switch (d.kind) {
     case 'election':
       if (!Number.isInteger(d.seats) || d.seats < 1 || d.seats > 500) out.push('seats')
@@ -212,6 +224,8 @@ export function draftProblems(d: PollDraft): DraftProblem[] {
   }
   const listed = listedIds(d)
   if (d.scrutineers.some((id) => listed.has(id))) out.push('scrutineerListed')
+  const isVoter = ctx.isVoter
+  if (isVoter && d.scrutineers.some((id) => !listed.has(id) && !isVoter(id))) out.push('scrutineerNotVoter')
   return out
 }
 
@@ -249,14 +263,17 @@ export function payloadFromDraft(d: PollDraft): PollPayload {
       break
   }
   const secret = d.kind === 'resolution' ? d.secret : true
+  // Only elections are held on paper; a paper round is closed by the chair once the two entries
+  // agree, never by a clock.
+  const mode = effectiveMode(d)
   return {
     title: d.title.trim(),
     spec,
     secret,
-    mode: d.mode,
+    mode,
     agendaItemId: d.agendaItemId,
     bodyId: d.bodyId,
-    timeLimitS: d.timeLimitMin === null ? null : Math.round(d.timeLimitMin * 60),
+    timeLimitS: mode === 'paper' || d.timeLimitMin === null ? null : Math.round(d.timeLimitMin * 60),
     scrutineers: [...d.scrutineers],
     tellers: [...d.tellers],
     liveResults: !secret && d.liveResults,
