@@ -226,6 +226,37 @@ export interface ElectionCount {
 
 type CountHead = Pick<ElectionCount, 'returned' | 'issued' | 'threshold' | 'needMoreThan' | 'base' | 'baseKind' | 'seats' | 'shouldAttend' | 'present'>
 
+function countHead(input: Pick<ElectionCountInput, 'seats' | 'issued' | 'shouldAttend' | 'present' | 'thresholdBase'>, returned: number): CountHead {
+  const base = input.thresholdBase === 'present' ? input.present : input.shouldAttend
+  return {
+    returned,
+    issued: input.issued,
+    threshold: Math.floor(base / 2) + 1,
+    needMoreThan: base / 2,
+    base,
+    baseKind: input.thresholdBase,
+    seats: input.seats,
+    shouldAttend: input.shouldAttend,
+    present: input.present,
+  }
+}
+
+/** More ballots returned than issued: the round is void and held again with the same list. */
+function voidRound(head: CountHead, candidates: Candidate[]): ElectionCount {
+  return {
+    ...head,
+    roundValid: false,
+    valid: 0,
+    invalid: 0,
+    results: [],
+    elected: [],
+    outcome: 'void',
+    tied: [],
+    remainingSeats: head.seats,
+    nextRound: { seats: head.seats, candidates: candidates.map((c) => ({ ...c })) },
+  }
+}
+
 /** From the tallies of the valid ballots to the outcome: shared by electronic and paper counts. */
 function decide(
   input: Pick<ElectionCountInput, 'seats' | 'kind'>,
@@ -320,7 +351,7 @@ function byCodePoint(a: string, b: string): number {
  * unmarked (paper entry of a spoiled part) counts for nobody on that ballot.
  */
 export function countElection(input: ElectionCountInput): ElectionCount {
-  const { seats, candidates, ballots, issued, shouldAttend, present, thresholdBase } = input
+  const { seats, candidates, ballots, issued, shouldAttend, present } = input
   assertCount('seats', seats, 1)
   assertCount('issued', issued, 0)
   assertCount('shouldAttend', shouldAttend, 0)
@@ -328,34 +359,9 @@ export function countElection(input: ElectionCountInput): ElectionCount {
   const candidateIds = candidates.map((c) => c.id)
   if (new Set(candidateIds).size !== candidateIds.length) throw new RangeError('candidate ids repeat')
 
-  const base = thresholdBase === 'present' ? present : shouldAttend
   const returned = ballots.length
-  const head = {
-    returned,
-    issued,
-    threshold: Math.floor(base / 2) + 1,
-    needMoreThan: base / 2,
-    base,
-    baseKind: thresholdBase,
-    seats,
-    shouldAttend,
-    present,
-  }
-
-  if (returned > issued) {
-    return {
-      ...head,
-      roundValid: false,
-      valid: 0,
-      invalid: 0,
-      results: [],
-      elected: [],
-      outcome: 'void',
-      tied: [],
-      remainingSeats: seats,
-      nextRound: { seats, candidates: candidates.map((c) => ({ ...c })) },
-    }
-  }
+  const head = countHead(input, returned)
+  if (returned > issued) return voidRound(head, candidates)
 
   const listedPersonIds = new Set<string>()
   for (const c of candidates) if (c.personId !== null) listedPersonIds.add(c.personId)
@@ -434,36 +440,12 @@ export function paperTotalsProblems(seats: number, candidates: Candidate[], t: P
 export function countElectionFromTotals(
   input: Omit<ElectionCountInput, 'ballots'> & { totals: PaperElectionTotals },
 ): ElectionCount {
-  const { seats, candidates, issued, shouldAttend, present, thresholdBase, totals } = input
+  const { seats, candidates, issued, totals } = input
   assertCount('seats', seats, 1)
   assertCount('returned', totals.returned, 0)
   assertCount('invalid', totals.invalid, 0)
-  const base = thresholdBase === 'present' ? present : shouldAttend
-  const head: CountHead = {
-    returned: totals.returned,
-    issued,
-    threshold: Math.floor(base / 2) + 1,
-    needMoreThan: base / 2,
-    base,
-    baseKind: thresholdBase,
-    seats,
-    shouldAttend,
-    present,
-  }
-  if (totals.returned > issued) {
-    return {
-      ...head,
-      roundValid: false,
-      valid: 0,
-      invalid: 0,
-      results: [],
-      elected: [],
-      outcome: 'void',
-      tied: [],
-      remainingSeats: seats,
-      nextRound: { seats, candidates: candidates.map((c) => ({ ...c })) },
-    }
-  }
+  const head = countHead(input, totals.returned)
+  if (totals.returned > issued) return voidRound(head, candidates)
   const rows = new Map<string, CandidateResult>()
   for (const c of candidates) {
     const x = totals.tallies[c.id] ?? { for: 0, against: 0, abstain: 0 }

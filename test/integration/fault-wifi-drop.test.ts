@@ -32,7 +32,6 @@ import {
   waitFor,
   type Sent,
   type Tablet,
-  type Vote,
 } from '../helpers/fault'
 import { startNode, startRedis, type NodeProcess, type RedisProcess } from '../helpers/processes'
 
