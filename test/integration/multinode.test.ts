@@ -85,4 +85,45 @@ describe('two nodes on one Redis', () => {
     await vi.waitFor(() => expect(first.socket.connected).toBe(false), { timeout: 3000 })
     expect(second.socket.connected).toBe(true)
   })
+
+  it('a live tally of a named vote cast on both nodes reaches displays on both nodes', async () => {
+    const chair = await connect(n1.url, code((c) => c.role === 'chair'))
+    const desk = await connect(n2.url, code((c) => c.role === 'secretariat'))
+    const voters = demo.codes.filter((c) => c.role === 'delegate').slice(120, 250)
+    for (const v of voters) {
+      const r = await send(desk.socket, 'attendance:checkIn', { personId: v.personId })
+      expect(r.ok || (!r.ok && r.code === 'ALREADY_CHECKED_IN')).toBe(true)
+    }
+    const created = await send<{ pollId: string }>(chair.socket, 'poll:create', {
+      title: '表决',
+      spec: { kind: 'resolution', question: '通过决议' },
+      secret: false,
+      liveResults: true,
+    })
+    if (!created.ok) throw new Error(JSON.stringify(created))
+    const { pollId } = created.data
+    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const d1 = await connect(n1.url, code((c) => c.role === 'display'))
+    const seen1 = latest<StateChanged>(d1.socket, 'state:changed')
+    // The second display: a display account of its own, on the other node.
+    expect((await send(desk.socket, 'person:save', { id: 'display2', name: '大屏二', gender: '', role: 'display', delegationId: null, seat: '', status: 'active', votingRight: false })).ok).toBe(true)
+    const issued = await send<{ issued: Array<{ code: string }> }>(desk.socket, 'credential:issue', { personIds: ['display2'] })
+    if (!issued.ok) throw new Error(JSON.stringify(issued))
+    const d2 = await connect(n2.url, issued.data.issued[0].code)
+    const seen2 = latest<StateChanged>(d2.socket, 'state:changed')
+    const tablets = await Promise.all(voters.slice(0, 20).map((v, i) => connect(i % 2 ? n1.url : n2.url, v.code)))
+    const acks = await Promise.all(
+      tablets.map((t, i) => send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { mark: i < 15 ? 'for' : 'abstain' }, idempotencyKey: `k${i}-multinode` })),
+    )
+    expect(acks.every((a) => a.ok)).toBe(true)
+    for (const seen of [seen1, seen2]) {
+      await vi.waitFor(
+        () => {
+          const p = (seen.value?.view as PublicView).polls.find((x) => x.id === pollId)!
+          expect(p.result?.count).toEqual({ live: { for: 15, abstain: 5 } })
+        },
+        { timeout: 2000 },
+      )
+    }
+  })
 })
