@@ -85,9 +85,14 @@ export async function createApp(deps: { config: Config; store: Store; documents?
 
   // The broadcaster reads turnout from the poll service, which pokes it when turnout changes.
   let polls: PollService | null = null
-  const broadcaster = new Broadcaster(io, engine, config.nodeId, config.broadcastIntervalMs, () => ({
-    turnout: polls?.turnout ?? new Map(),
-  }))
+  const broadcaster = new Broadcaster(
+    io,
+    engine,
+    config.nodeId,
+    config.broadcastIntervalMs,
+    () => ({ turnout: polls?.turnout ?? new Map() }),
+    config.tabletBroadcastIntervalMs,
+  )
   polls = new PollService(engine, store.ballots, () => broadcaster.poke())
   await polls.start()
   const sessions = new Sessions(store, engine, io)

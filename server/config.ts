@@ -22,6 +22,9 @@ export interface Config {
   seedDemo: boolean
   /** BROADCAST_INTERVAL_MS: at most one state broadcast per audience per interval (default 100). */
   broadcastIntervalMs: number
+  /** TABLET_BROADCAST_INTERVAL_MS: tablets get changes of counts alone (check-ins, turnout) at most
+   * once per interval (default 1000); anything else reaches them at once. */
+  tabletBroadcastIntervalMs: number
   /** RATE_LIMIT_PER_S / RATE_LIMIT_BURST: commands a socket may send (default 20/s, burst 40). */
   rateLimitPerSecond: number
   rateLimitBurst: number
@@ -54,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeId: env.NODE_ID || `${os.hostname()}:${port}`,
     seedDemo: env.SEED_DEMO !== 'false' && env.SEED_DEMO !== '0',
     broadcastIntervalMs: int(env.BROADCAST_INTERVAL_MS, 100),
+    tabletBroadcastIntervalMs: int(env.TABLET_BROADCAST_INTERVAL_MS, 1000),
     rateLimitPerSecond: int(env.RATE_LIMIT_PER_S, 20),
     rateLimitBurst: int(env.RATE_LIMIT_BURST, 40),
     maxMessageBytes: int(env.MAX_MESSAGE_BYTES, 64 * 1024),

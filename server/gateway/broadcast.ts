@@ -5,15 +5,17 @@ import type { Server } from 'socket.io'
 import type { StoredEvent } from '../../shared/domain/events'
 import { summarize } from '../../shared/domain/quorum'
 import { personsTouchedBySpeech } from '../../shared/domain/speakers'
-import { chairView, deskView, ownStatus, publicView, rosterRow, viewFor, type ViewExtras, type ViewKind } from '../../shared/domain/views'
+import { chairView, ownStatus, publicView, rosterRow, viewFor, type ViewExtras, type ViewKind } from '../../shared/domain/views'
 import type { MeetingState } from '../../shared/domain/types'
-import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, Snapshot, SocketData } from '../../shared/protocol'
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, Snapshot, SocketData, StateChanged } from '../../shared/protocol'
 import type { Engine } from '../engine'
 
 export type IO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
 
 export const rooms = {
   view: (k: ViewKind) => `view:${k}`,
+  /** Tablets (delegates, observers, staff): the public view, at a calmer pace than the displays. */
+  tablets: 'view:tablet',
   person: (id: string) => `person:${id}`,
   token: (tokenHash: string) => `tok:${tokenHash}`,
 }
@@ -39,6 +41,14 @@ function touched(events: StoredEvent[], state: MeetingState, roster: Set<string>
   return all
 }
 
+/** Events that only move attendance counts: tablets may see those a second late. */
+function countsOnly(events: StoredEvent[]): boolean {
+  return events.every(({ event: e }) => e.type.startsWith('attendance.') || e.type.startsWith('credential.'))
+}
+
+/** Sockets per slice when fanning out to tablets: acks and other work run between slices. */
+const FANOUT_SLICE = 256
+
 export class Broadcaster {
   private dirty = new Set<string>()
   /** Persons whose own status changed without a roster change (a queue place, a poll). */
@@ -46,6 +56,11 @@ export class Broadcaster {
   private full = false
   private timer: NodeJS.Timeout | null = null
   private lastFlush = 0
+  /** Tablets: when they were last sent a view, whether one is owed, and whether it cannot wait. */
+  private lastTabletSend = 0
+  private tabletOwed = false
+  private tabletUrgent = false
+  private tabletTimer: NodeJS.Timeout | null = null
   private snapshotCache = new Map<ViewKind, { key: string; view: Snapshot['view'] }>()
   /** Bumped when figures outside the log (turnout) change, so cached views are rebuilt. */
   private generation = 0
@@ -59,9 +74,12 @@ export class Broadcaster {
     private readonly nodeId: string,
     private readonly intervalMs: number,
     private readonly extras: () => ViewExtras = () => ({ turnout: new Map() }),
+    /** At most one tablet view per interval for changes of counts only (turnout, check-ins). */
+    private readonly tabletIntervalMs = 1000,
   ) {
     for (const id of engine.state.persons.keys()) this.knownIds.add(id)
     engine.on('committed', (events, state) => {
+      if (!countsOnly(events)) this.tabletUrgent = true
       if (touched(events, state, this.dirty, this.meDirty)) this.full = true
       personsTouchedBySpeech(events, state, this.meDirty)
       this.schedule()
@@ -111,9 +129,13 @@ export class Broadcaster {
     const pub = publicView(s, sum, extras)
     // Volatile for the many: a tablet that is not reading skips a view instead of queueing it in
     // server memory; the next view (or its periodic version check) brings it up to date.
-    local.volatile.to(rooms.view('public')).emit('state:changed', { kind: 'public', version: s.version, serverTime, view: pub })
+    const publicChange = { kind: 'public' as const, version: s.version, serverTime, view: pub }
+    local.volatile.to(rooms.view('public')).emit('state:changed', publicChange)
+    this.tabletOwed = true
+    this.sendToTablets(publicChange)
     local.to(rooms.view('chair')).emit('state:changed', { kind: 'chair', version: s.version, serverTime, view: chairView(s, sum, extras) })
-    const { roster: _omit, ...desk } = deskView(s, sum, extras)
+    // The desk's view without its roster (patched separately): no need to build 3000 rows here.
+    const desk = { ...chairView(s, sum, extras), quorumRules: s.meeting?.quorum ?? null }
     local.to(rooms.view('desk')).emit('state:changed', { kind: 'desk', version: s.version, serverTime, view: desk })
 
     if (this.dirty.size || this.full) {
@@ -152,7 +174,38 @@ export class Broadcaster {
     this.full = false
   }
 
+  /** Tablets get the view now if something other than counts changed, else at most once per
+   * interval; in slices of sockets, so that a fan-out to 3000 tablets does not hold up acks. */
+  private sendToTablets(change: StateChanged): void {
+    const now = Date.now()
+    const wait = this.lastTabletSend + this.tabletIntervalMs - now
+    if (!this.tabletUrgent && wait > 0) {
+      if (!this.tabletTimer) {
+        this.tabletTimer = setTimeout(() => {
+          this.tabletTimer = null
+          if (this.tabletOwed) this.flush()
+        }, wait)
+      }
+      return
+    }
+    this.tabletUrgent = false
+    this.tabletOwed = false
+    this.lastTabletSend = now
+    const ids = this.io.of('/').adapter.rooms.get(rooms.tablets)
+    if (!ids || ids.size === 0) return
+    const all = [...ids]
+    let i = 0
+    const step = () => {
+      this.io.local.volatile.to(all.slice(i, i + FANOUT_SLICE)).emit('state:changed', change)
+      i += FANOUT_SLICE
+      if (i < all.length) setImmediate(step)
+    }
+    step()
+  }
+
   close(): void {
+    if (this.tabletTimer) clearTimeout(this.tabletTimer)
+    this.tabletTimer = null
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
   }

@@ -68,7 +68,9 @@ export function attachGateway(deps: {
       const person = engine.state.persons.get(found.personId)
       if (!person) return fail('UNAUTHENTICATED')
       socket.data = { personId: person.id, role: person.role, lang, kind: viewKindFor(person.role) }
-      void socket.join([rooms.view(socket.data.kind), rooms.person(person.id), rooms.token(tokenHash)])
+      // Displays take the public view at the displays' pace; every other public audience is a tablet.
+      const viewRoom = socket.data.kind === 'public' && person.role !== 'display' ? rooms.tablets : rooms.view(socket.data.kind)
+      void socket.join([viewRoom, rooms.person(person.id), rooms.token(tokenHash)])
       next()
     } catch {
       fail('STORE_UNAVAILABLE')

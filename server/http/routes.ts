@@ -80,6 +80,7 @@ export function buildHttp(deps: {
       durable: h.durable,
       detail: h.detail,
       events: engine.version,
+      engineStats: engine.stats,
       head: engine.state.head,
       meeting: engine.state.meeting?.name ?? null,
       version: deps.version,
