@@ -110,7 +110,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           await this.commitBatch(batch)
         } catch (err) {
           // commitBatch resolves every command itself; this is a bug guard so no ack hangs.
-          console.error('[engine] batch failed', err)
+          console.error(`[engine] batch failed: ${(err as Error)?.stack ?? String(err)}`)
           for (const p of batch) p.resolve({ ok: false, error: 'INTERNAL' })
         }
       }
@@ -132,7 +132,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         try {
           d = p.decider(draft, ctx)
         } catch (err) {
-          console.error('[engine] decide failed', err)
+          console.error(`[engine] decide failed: ${(err as Error)?.stack ?? String(err)}`)
           results.push({ ok: false, error: 'INTERNAL' })
           continue
         }
@@ -162,7 +162,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           }
         }
         const unavailable = err instanceof StoreUnavailableError || err instanceof ConflictError
-        if (!unavailable) console.error('[engine] append failed', err)
+        if (!unavailable) console.error(`[engine] append failed: ${(err as Error)?.stack ?? String(err)}`)
         for (const p of batch) p.resolve({ ok: false, error: unavailable ? 'STORE_UNAVAILABLE' : 'INTERNAL' })
         return
       }

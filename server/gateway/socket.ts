@@ -156,7 +156,8 @@ export function attachGateway(deps: {
           after(name, parsed.data, res.result)
           reply({ ok: true, data: res.result })
         } catch (err) {
-          console.error(`[gateway] ${name} failed`, err)
+          // The stack only: an error object can carry the command's arguments (a ballot, say).
+          console.error(`[gateway] ${name} failed: ${(err as Error)?.stack ?? String(err)}`)
           reply(ackError('INTERNAL', {}, lang))
         }
       }) as never)
