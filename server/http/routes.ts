@@ -150,8 +150,11 @@ export function buildHttp(deps: {
     const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
     const parsed = parseRoster(bytes, [...engine.state.delegations.values()])
     if (parsed.errors.length) return fail(res, req, 'ROSTER_INVALID', {}, { errors: parsed.errors })
+    const before = new Set(engine.state.persons.keys())
     const r = await engine.submit((s) => decideRosterImport(s, mode, parsed.delegations, parsed.persons), actor)
     if (!r.ok) return fail(res, req, r.error, r.params ?? {}, r.details)
+    // People a replacing import removed are signed out of their tablets, as if their cards were revoked.
+    for (const id of before) if (!engine.state.persons.has(id)) void sessions.endAll(id, 'CREDENTIAL_REVOKED')
     res.json({ ok: true, data: r.result })
   })
 

@@ -55,7 +55,9 @@ function findPerson(s: MeetingState, p: { personId?: string; code?: string }, ct
     const live = s.credentials.get(h)
     if (live) return s.persons.get(live) ?? refuse('UNKNOWN_CARD')
     const revoked = s.revokedCredentials.get(h)
-    if (revoked) return refuse('CARD_REVOKED', { name: s.persons.get(revoked)?.name ?? '' })
+    const holder = revoked ? s.persons.get(revoked) : undefined
+    // A card of someone no longer on the roster is simply not a card of this meeting.
+    if (holder) return refuse('CARD_REVOKED', { name: holder.name })
     return refuse('UNKNOWN_CARD')
   }
   const person = p.personId ? s.persons.get(p.personId) : undefined
