@@ -163,6 +163,9 @@ describe.each(STORE_KINDS)('roster over HTTP on %s', (kind) => {
   it('replace mode swaps the delegates and keeps the staff accounts and their logins', async () => {
     const chair = await hall.connect(hall.chair.code)
     const chairSeen = latest<StateChanged>(chair.socket, 'state:changed')
+    // A delegate who is about to leave the roster has a tablet logged in.
+    const leaving = await hall.connect(hall.delegates[5].code)
+    const ended = new Promise<{ code: string }>((resolve) => leaving.socket.once('session:ended', resolve))
     const file = csv(HEADER, 'r001,张三,男,第一代表团,1排1座,,,', 'r002,李四,女,第一代表团,1排2座,,,', 'r003,王五,男,第二代表团,2排1座,,停止执行职务,')
     const r = await post<Ok<{ delegations: number; persons: number }>>('/api/roster/import?mode=replace', iconv.encode(file, 'gb18030'))
     expect(r.status).toBe(200)
@@ -188,6 +191,9 @@ describe.each(STORE_KINDS)('roster over HTTP on %s', (kind) => {
     const old = await http<AckError>(hall.server.url, '/api/login', { json: { code: hall.delegates[0].code } })
     expect(old.status).toBe(401)
     expectRefusal(old.body, 'INVALID_CODE')
+    // The removed delegate's tablet is told and signed out.
+    expect((await ended).code).toBe('CREDENTIAL_REVOKED')
+    await vi.waitFor(() => expect(leaving.socket.connected).toBe(false))
   })
 
   it('the export is a CSV with a BOM that shows who has checked in, who is on leave and who is absent', async () => {
