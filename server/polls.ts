@@ -8,7 +8,7 @@ import { countRound, checkBallot } from '../shared/domain/counting'
 import { ballotsDigest, canonicalBallots, canonicalJson } from '../shared/domain/digest'
 import { countElectionFromTotals } from '../shared/domain/elections'
 import { decideClose, decideOpenCast, paperDifferences } from '../shared/domain/poll-commands'
-import { roundKey, type Poll, type Round } from '../shared/domain/polls'
+import { namedBallotKey, namedBallots, roundKey, type Poll, type Round } from '../shared/domain/polls'
 import type { Actor, MeetingState } from '../shared/domain/types'
 import type { Engine, SubmitResult } from './engine'
 import type { BallotBox } from './store/ballot-box'
@@ -134,7 +134,7 @@ export class PollService {
       const key = roundKey(poll.id, r.n)
       let n: number
       try {
-        n = poll.secret ? await this.box.turnout(key) : Object.keys(poll.openBallots[r.n] ?? {}).length
+        n = poll.secret ? await this.box.turnout(key) : namedBallots(this.engine.state, poll.id, r.n).size
       } catch {
         continue
       }
@@ -180,7 +180,7 @@ export class PollService {
         throw err
       }
     } else {
-      ballots = Object.values(poll.openBallots[r.n] ?? {})
+      ballots = [...namedBallots(this.engine.state, poll.id, r.n).values()]
     }
     const names = (id: string) => this.engine.state.persons.get(id)?.name ?? id
     const { count, nextRound } = countRound(r, ballots, names)
@@ -273,7 +273,7 @@ export class PollService {
       if (!r || !r.electorate.includes(voterId)) continue
       const key = roundKey(poll.id, r.n)
       if (!poll.secret) {
-        if (poll.openBallots[r.n]?.[voterId] !== undefined) out.push(key)
+        if (this.engine.state.namedBallots.has(namedBallotKey(poll.id, r.n, voterId))) out.push(key)
         continue
       }
       try {

@@ -41,9 +41,10 @@ function touched(events: StoredEvent[], state: MeetingState, roster: Set<string>
   return all
 }
 
-/** Events that only move attendance counts: tablets may see those a second late. */
+/** Events that only move counts (attendance, a named vote's tally): tablets may see those a second
+ * late; their own status reaches them at once through me:updated. */
 function countsOnly(events: StoredEvent[]): boolean {
-  return events.every(({ event: e }) => e.type.startsWith('attendance.') || e.type.startsWith('credential.'))
+  return events.every(({ event: e }) => e.type.startsWith('attendance.') || e.type.startsWith('credential.') || e.type === 'ballot.castOpen')
 }
 
 /** Sockets per slice when fanning out to tablets: acks and other work run between slices. */

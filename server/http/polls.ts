@@ -7,7 +7,7 @@ import type { Request, Response } from 'express'
 import { exportCsv, type BallotExport } from '../../shared/domain/ballot-export'
 import { canonicalBallots, ballotsDigest } from '../../shared/domain/digest'
 import { eligibleWriteIn } from '../../shared/domain/counting'
-import { listedPersons, roundKey, type Poll, type Round } from '../../shared/domain/polls'
+import { listedPersons, namedBallots, roundKey, type Poll, type Round } from '../../shared/domain/polls'
 import type { Role } from '../../shared/domain/types'
 import type { ErrorCode } from '../../shared/errors'
 import type { Engine } from '../engine'
@@ -53,7 +53,7 @@ export function mountPollRoutes(app: express.Express, deps: { engine: Engine; st
   async function buildExport(poll: Poll, round: Round): Promise<BallotExport> {
     const raw = poll.secret
       ? (await store.ballots.ballots(roundKey(poll.id, round.n))).map((b) => JSON.parse(b) as unknown)
-      : Object.values(poll.openBallots[round.n] ?? {})
+      : [...namedBallots(engine.state, poll.id, round.n).values()]
     const canonical = canonicalBallots(raw)
     const [closingEvent] = await store.log.read((round.closedSeq ?? 1) - 1, 1)
     const names: Record<string, string> = {}
@@ -114,9 +114,10 @@ export function mountPollRoutes(app: express.Express, deps: { engine: Engine; st
     const { poll, round } = found
     if (poll.secret) return fail(res, req, 'FORBIDDEN')
     const s = engine.state
+    const named = namedBallots(s, poll.id, round.n)
     const rows = round.electorate.map((id) => {
       const p = s.persons.get(id)
-      const b = poll.openBallots[round.n]?.[id] as { mark?: string } | undefined
+      const b = named.get(id) as { mark?: string } | undefined
       const delegation = p?.delegationId ? (s.delegations.get(p.delegationId)?.name ?? '') : ''
       return [id, p?.name ?? id, delegation, p?.seat ?? '', b?.mark ? (VOTE_ZH[b.mark] ?? b.mark) : '未投票']
     })

@@ -4,7 +4,7 @@ import type { CommandSpec, DecideContext, Decision, Refusal } from './commands'
 import type { Candidate } from './elections'
 import { DEFAULT_MIN_SURPLUS_PCT, paperTotalsProblems, surplusCheck, type PaperElectionTotals } from './elections'
 import type { DomainEvent } from './events'
-import { electorateOf, listedPersons, roundKey, votesIn, type Poll, type PollSpec, type Round } from './polls'
+import { electorateOf, listedPersons, namedBallotKey, roundKey, votesIn, type Poll, type PollSpec, type Round } from './polls'
 import { meetsRule, requiredFor } from './quorum'
 import type { Actor, MeetingState, Role } from './types'
 import type { CommandPayload } from '../schemas'
@@ -118,7 +118,6 @@ function buildPoll(s: MeetingState, p: CommandPayload<'poll:create'>, id: string
     rounds: [],
     nextRound: null,
     createdAt,
-    openBallots: {},
   }
 }
 
@@ -367,7 +366,7 @@ export function decideOpenCast(
   const r = openRound(poll)
   if (!r || r.n !== n) return refuse('POLL_NOT_OPEN', { title: poll.title })
   if (!r.electorate.includes(voterId)) return refuse('NOT_ELIGIBLE')
-  const prev = poll.openBallots[n]?.[voterId]
+  const prev = s.namedBallots.get(namedBallotKey(pollId, n, voterId))
   if (prev !== undefined) {
     // The same ballot again is a retry after a lost ack: the same answer, nothing added.
     if (JSON.stringify(prev) === JSON.stringify(ballot)) return ok([], { pollId, round: n })

@@ -2,7 +2,7 @@
 // and nothing else of a secret ballot; results appear once the chair publishes them. The chair sees
 // drafts and the count as soon as a round is closed; scrutineers see the count they must confirm.
 import { paperDifferences } from './poll-commands'
-import { currentRound, type Poll, type PollSpec, type Round } from './polls'
+import { currentRound, namedBallots, type Poll, type PollSpec, type Round } from './polls'
 import type { MeetingState } from './types'
 
 export interface RoundView {
@@ -56,9 +56,9 @@ export interface PollView {
 export type PollAudience = 'public' | 'chair'
 
 /** Live tally of an open (named) vote: counts per option key, never names. */
-export function liveTally(p: Poll, r: Round): Record<string, number> {
+export function liveTally(s: MeetingState, p: Poll, r: Round): Record<string, number> {
   const out: Record<string, number> = {}
-  for (const b of Object.values(p.openBallots[r.n] ?? {})) {
+  for (const b of namedBallots(s, p.id, r.n).values()) {
     const mark = (b as { mark?: string }).mark
     if (mark) out[mark] = (out[mark] ?? 0) + 1
   }
@@ -72,7 +72,7 @@ export function pollView(s: MeetingState, p: Poll, audience: PollAudience, turno
   if (r && r.status !== 'open' && (r.status === 'published' || audience === 'chair')) {
     result = { n: r.n, count: r.count, ballotsDigest: r.ballotsDigest, published: r.status === 'published' }
   } else if (r && r.status === 'open' && !p.secret && (p.liveResults || audience === 'chair')) {
-    result = { n: r.n, count: { live: liveTally(p, r) }, ballotsDigest: null, published: false }
+    result = { n: r.n, count: { live: liveTally(s, p, r) }, ballotsDigest: null, published: false }
   }
   return {
     id: p.id,
@@ -168,13 +168,13 @@ function recusedNominees(s: MeetingState, p: Poll): string[] {
 
 /** A named vote's ballots grouped by the voters' delegations (the chair's live table). */
 function tallyByDelegation(s: MeetingState, p: Poll, r: Round): PollView['byDelegation'] {
-  const ballots = p.openBallots[r.n] ?? {}
+  const ballots = namedBallots(s, p.id, r.n)
   const rows = new Map<string, { id: string; name: string; tally: Record<string, number>; notVoted: number }>()
   for (const voter of r.electorate) {
     const dId = s.persons.get(voter)?.delegationId ?? ''
     let row = rows.get(dId)
     if (!row) rows.set(dId, (row = { id: dId, name: s.delegations.get(dId)?.name ?? '—', tally: {}, notVoted: 0 }))
-    const mark = (ballots[voter] as { mark?: string } | undefined)?.mark
+    const mark = (ballots.get(voter) as { mark?: string } | undefined)?.mark
     if (mark) row.tally[mark] = (row.tally[mark] ?? 0) + 1
     else row.notVoted++
   }

@@ -98,8 +98,6 @@ export interface Poll {
   /** A further round prepared by a count (a tie at the last seat, a shortfall, a void round). */
   nextRound: PollSpec | null
   createdAt: number
-  /** Open votes only: each voter's ballot per round (named voting is public by definition). */
-  openBallots: Record<number, Record<string, unknown>>
 }
 
 export function currentRound(p: Poll): Round | null {
@@ -108,6 +106,20 @@ export function currentRound(p: Poll): Round | null {
 
 export function roundKey(pollId: string, n: number): string {
   return `${pollId}:${n}`
+}
+
+/** Named (open) votes: each voter's ballot, keyed by round and voter in one flat map of the state,
+ * so recording a ballot costs the same whether it is the first or the three-thousandth. */
+export function namedBallotKey(pollId: string, n: number, personId: string): string {
+  return `${roundKey(pollId, n)}|${personId}`
+}
+
+/** The named ballots of one round, by voter. */
+export function namedBallots(s: Pick<MeetingState, 'namedBallots'>, pollId: string, n: number): Map<string, unknown> {
+  const prefix = `${roundKey(pollId, n)}|`
+  const out = new Map<string, unknown>()
+  for (const [k, v] of s.namedBallots) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v)
+  return out
 }
 
 /** Persons listed on the ballot (candidates, nominees) who exist in the roster. */
@@ -245,11 +257,6 @@ export function evolvePoll(polls: Map<string, Poll>, ev: PollEvent, at: number, 
         withRound(p, ev.n, (r) => ({ ...r, electorate: [...r.electorate, ev.personId].sort() })),
       )
       return
-    case 'ballot.castOpen': {
-      const forRound = { ...(p.openBallots[ev.n] ?? {}), [ev.personId]: ev.ballot }
-      polls.set(p.id, { ...p, openBallots: { ...p.openBallots, [ev.n]: forRound } })
-      return
-    }
     case 'poll.closed':
       polls.set(p.id, {
         ...withRound(p, ev.n, (r) => ({

@@ -105,6 +105,8 @@ export interface MeetingState {
   revokedCredentials: Map<string, string>
   /** Elections, votes and evaluations by id. */
   polls: Map<string, Poll>
+  /** Named (open) votes' ballots, by `pollId:n|personId` (see namedBallotKey). */
+  namedBallots: Map<string, unknown>
   /** Voting bodies other than the congress, by id. */
   bodies: Map<string, Body>
   /** 议程: items by id, their order, and the item the hall is on. */
@@ -130,6 +132,7 @@ export function emptyState(): MeetingState {
     credentialOf: new Map(),
     revokedCredentials: new Map(),
     polls: new Map(),
+    namedBallots: new Map(),
     bodies: new Map(),
     agenda: new Map(),
     agendaOrder: [],
@@ -150,6 +153,7 @@ export function cloneState(s: MeetingState): MeetingState {
     credentialOf: new Map(s.credentialOf),
     revokedCredentials: new Map(s.revokedCredentials),
     polls: new Map(s.polls),
+    namedBallots: new Map(s.namedBallots),
     bodies: new Map(s.bodies),
     agenda: new Map(s.agenda),
     speakers: new Map(s.speakers),
