@@ -1,7 +1,8 @@
-// Shared pieces of the poll and session scenarios (ballots, votes, soak): a hall set up and connected
-// in one call, tablets checking themselves in, displays that record every poll view they are shown
-// (with the time they saw it), ballots generated from a seed, and burst / paced command runs that
-// time each ack. Built on cluster.ts, hall.ts and client.ts, which it does not change.
+// Shared pieces of the poll and session scenarios (ballots, votes, soak): a hall set up in one call
+// (nodes, roster, codes, displays, the chair), displays that record every poll view they are shown
+// (with the time they saw it), ballots generated from a seed and checked against a published count,
+// and the glue to the tablets in worker processes (workers.ts, tablet-worker.ts): connecting them,
+// checking them in, merging their timed acks. Built on cluster.ts, hall.ts and client.ts.
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import path from 'node:path'
@@ -10,7 +11,7 @@ import type { ElectionCount } from '../../../shared/domain/elections'
 import type { PollView } from '../../../shared/domain/poll-views'
 import type { PublicView, Snapshot, StateChanged } from '../../../shared/protocol'
 import type { Args } from './args'
-import { command, type BenchClient, type Timed } from './client'
+import type { BenchClient } from './client'
 import { startCluster, type Cluster, type ServerNode } from './cluster'
 import { connectMany, prepareHall, type PreparedHall } from './hall'
 import { log, sleep } from './log'
@@ -34,11 +35,6 @@ export function prng(seed: number): () => number {
 /** A device's idempotency key: 16 of A-Za-z0-9, random per ballot. */
 export function idemKey(): string {
   return randomBytes(12).toString('base64').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 16)
-}
-
-export function countErrors(into: Map<string, number>, r: Timed<unknown>): void {
-  const k = r.error ?? '?'
-  into.set(k, (into.get(k) ?? 0) + 1)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,6 +150,9 @@ export async function setupHall(ctx: ScenarioContext, opts: HallOptions): Promis
   const { args, cleanup, partial } = ctx
   const topo = topology(args, () => path.join(os.tmpdir(), `congress-bench-prof-${Date.now()}`))
   if (opts.env) Object.assign(topo.env, opts.env)
+  // --server-node-options "...": NODE_OPTIONS of the server nodes only (e.g. GC settings to compare).
+  const nodeOptions = args.str('server-node-options', null)
+  if (nodeOptions) topo.env.NODE_OPTIONS = nodeOptions
   const busyBefore = args.has('wait-quiet') ? await waitQuiet(args.num('wait-quiet', 120)) : await machineBusyPct(1000)
   Object.assign(partial, { store: topo.store, nodes: topo.nodes, clients: opts.clients, phase: 'start' })
   const cluster = await startCluster(cleanup, { store: topo.store, nodes: topo.nodes, env: topo.env, cpuProfDir: topo.cpuProfDir, serverRoot: topo.serverRoot })
@@ -220,38 +219,6 @@ export async function setupHall(ctx: ScenarioContext, opts: HallOptions): Promis
   }
 }
 
-/** Every tablet checks itself in at a uniform random moment within `seconds`; waits until every
- * display shows them present. Returns how many were acked. */
-export async function checkInAll(hall: Hall, seconds: number, seed: number): Promise<{ acked: number; errors: Record<string, number>; p99: number | null }> {
-  const rand = prng(seed)
-  const ms: number[] = []
-  const errors = new Map<string, number>()
-  await Promise.all(
-    hall.tablets.map((c) =>
-      sleep(rand() * seconds * 1000).then(async () => {
-        const r = await command(c.socket, 'attendance:checkIn', {})
-        if (r.ack?.ok && r.ms !== null) ms.push(r.ms)
-        else if (r.error !== 'ALREADY_CHECKED_IN') countErrors(errors, r)
-        else ms.push(r.ms ?? 0)
-      }),
-    ),
-  )
-  const want = ms.length
-  const deadline = performance.now() + 15_000
-  for (;;) {
-    const present = hall.displays.map((d) => d.present)
-    if (present.every((p) => p >= want)) break
-    if (performance.now() > deadline) {
-      log(`displays show ${present.join('/')} present, ${want} checked in`)
-      break
-    }
-    await sleep(50)
-  }
-  const s = summarize(ms)
-  log(`check-in: ${want}/${hall.tablets.length} (p99 ${s.p99} ms)${errors.size ? ` errors ${JSON.stringify(Object.fromEntries(errors))}` : ''}`)
-  return { acked: want, errors: Object.fromEntries(errors), p99: s.p99 }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Elections
 
@@ -281,13 +248,6 @@ export function electionBallot(candidateIds: string[], seats: number, seed: numb
 }
 
 export type Tally = Record<string, { for: number; against: number; abstain: number }>
-
-export function addToTally(t: Tally, marks: Record<string, Mark>): void {
-  for (const [id, m] of Object.entries(marks)) {
-    const row = (t[id] ??= { for: 0, against: 0, abstain: 0 })
-    row[m]++
-  }
-}
 
 /** A published election count against the ballots the clients had acked. */
 export function compareElection(count: ElectionCount, acked: number, expected: Tally) {
@@ -327,58 +287,8 @@ export function compareElection(count: ElectionCount, acked: number, expected: T
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Bursts
-
-export interface BurstResult {
-  sent: number
-  acked: number
-  errors: Record<string, number>
-  ms: number[]
-  /** performance.now() of each successful ack, in arrival order. */
-  ackAt: number[]
-  firstSend: number
-  lastAck: number | null
-  /** acked / (last ack - first send). */
-  perS: number | null
-}
-
-/** Sends one command from each client, all at once (one synchronous loop), and waits for the acks. */
-export async function burst(
-  clients: Array<{ client: BenchClient; payload: unknown; onAck?: (r: Timed<unknown>) => void }>,
-  event: string,
-  timeoutMs = 30_000,
-): Promise<BurstResult> {
-  const ms: number[] = []
-  const ackAt: number[] = []
-  const errors = new Map<string, number>()
-  const firstSend = performance.now()
-  const work = clients.map(({ client, payload, onAck }) =>
-    command(client.socket, event, payload, timeoutMs).then((r) => {
-      if (r.ack?.ok && r.ms !== null) {
-        ms.push(r.ms)
-        ackAt.push(r.at)
-      } else countErrors(errors, r)
-      onAck?.(r)
-    }),
-  )
-  await Promise.all(work)
-  const lastAck = ackAt.length ? Math.max(...ackAt) : null
-  const span = lastAck !== null ? (lastAck - firstSend) / 1000 : null
-  return {
-    sent: clients.length,
-    acked: ms.length,
-    errors: Object.fromEntries(errors),
-    ms,
-    ackAt,
-    firstSend,
-    lastAck,
-    perS: span ? ms.length / span : null,
-  }
-}
-
 /** Options every poll scenario reads besides its own. */
-export const HALL_OPTIONS = ['clients', 'displays', 'login-rate', 'login-concurrency', 'seed', 'checkin-seconds', 'workers']
+export const HALL_OPTIONS = ['clients', 'displays', 'login-rate', 'login-concurrency', 'seed', 'checkin-seconds', 'workers', 'server-node-options']
 
 export function hallOptions(args: Args, defClients: number) {
   const clients = args.num('clients', defClients)
@@ -482,4 +392,28 @@ export function defaultWorkers(args: Args, clients: number): number {
   const n = args.num('workers', Math.max(2, Math.ceil(clients / 2500)))
   if (!Number.isInteger(n) || n < 1 || n > 32) throw new Error('--workers must be 1..32')
   return n
+}
+
+/** The nodes' engine counters from /healthz (batches, conflicts between nodes, events appended),
+ * null for a node that does not answer or does not report them. */
+export async function engineStats(cluster: Cluster): Promise<Array<Record<string, number> | null>> {
+  return Promise.all(
+    cluster.nodes.map(async (n) => {
+      try {
+        const res = await fetch(`${n.url}/healthz`, { signal: AbortSignal.timeout(5000) })
+        return ((await res.json()) as { engineStats?: Record<string, number> }).engineStats ?? null
+      } catch {
+        return null
+      }
+    }),
+  )
+}
+
+/** Counter differences b - a, per node. */
+export function statsDelta(a: Array<Record<string, number> | null>, b: Array<Record<string, number> | null>) {
+  return b.map((x, i) => {
+    const y = a[i]
+    if (!x || !y) return x
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, v - (y[k] ?? 0)]))
+  })
 }

@@ -37,7 +37,7 @@ import { command } from '../lib/client'
 import { log, sleep } from '../lib/log'
 import { cpuSeconds, rssMb } from '../lib/proc'
 import type { Scenario, ScenarioContext } from '../lib/scenario'
-import { compareElection, electionInput, HALL_OPTIONS, hallOptions, setupHall, waitShown, type Hall, type Mark, type Tally } from '../lib/session'
+import { compareElection, electionInput, engineStats, HALL_OPTIONS, hallOptions, setupHall, statsDelta, waitShown, type Hall, type Mark, type Tally } from '../lib/session'
 import { round, summarize } from '../lib/stats'
 import { WorkerPool, type AckReply, type StatusReply, type TimedReply } from '../lib/workers'
 
@@ -131,6 +131,7 @@ const scenario: Scenario = {
     cleanup.add('stop memory sampler', () => clearInterval(memTimer))
     const cpu0 = [...pids.nodes, ...(pids.redis ? [pids.redis] : [])].map((p) => cpuSeconds(p) ?? 0)
     const mono0 = process.hrtime.bigint() / 1000n
+    const es0 = await engineStats(cluster)
 
     const tabletMs: number[] = []
     const castMs: number[] = []
@@ -344,6 +345,7 @@ const scenario: Scenario = {
     await sleep(5000)
     const memEnd = sampleMem('end')
     const statusBefore = await pool.all<StatusReply>({ type: 'status' })
+    const es1 = await engineStats(cluster)
     const connectedBefore = statusBefore.reduce((a, s) => a + s.connected, 0)
 
     // --- kill one node
@@ -404,6 +406,8 @@ const scenario: Scenario = {
       minutes,
       connected: connectedAfter,
       connected_before_kill: connectedBefore,
+      // Connections lost during the session (before the kill), each reconnected by the tablet.
+      drops_before_kill: statusBefore.reduce((a, x) => a + x.drops, 0),
       connect_p99_ms: connMs.p99,
       connect_errors: connErrors,
       acked,
@@ -452,11 +456,14 @@ const scenario: Scenario = {
       machine_busy_pct_before: round(hall.busyBefore, 0),
       cpu_profiles: hall.topo.cpuProfDir,
       session_window_mono_us: [Number(mono0), Number(mono1)],
+      engine_stats_session: statsDelta(es0, es1),
+      server_node_options: args.str('server-node-options', null),
       server_root: hall.topo.serverRoot,
     }
     const missed: string[] = []
     if (connected0 !== o.clients) missed.push('connected')
     if (connectedAfter !== o.clients) missed.push('connected_after_kill')
+    if (statusBefore.some((x) => x.drops > 0)) missed.push('drops_before_kill')
     if (lost > 0) missed.push('lost')
     if (duplicates > 0) missed.push('duplicates')
     if (tallyMismatches > 0) missed.push('tally_mismatches')

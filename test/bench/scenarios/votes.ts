@@ -2,7 +2,8 @@
 //
 //   npm run bench -- votes --clients 3000 [--seconds 2] [--displays 2] [--store sqlite|redis] [--nodes 1|2]
 //
-// 1. Nodes, roster, codes; displays, the chair, the tablets; every tablet checks in.
+// 1. Nodes, roster, codes; displays and the chair in this process, the tablets in --workers forked
+//    load-generator processes (default 2); every tablet checks in.
 // 2. The chair creates a resolution vote (secret: false, liveResults: true) and opens it.
 // 3. Every tablet casts `{ mark }` (for / against / abstain from --seed) at a uniform random moment
 //    within --seconds, and `system:ping` at another (the no-op at the same pacing, for comparison).
@@ -19,12 +20,28 @@ import type { PollView } from '../../../shared/domain/poll-views'
 import type { ResolutionCount } from '../../../shared/domain/votes'
 import type { Args } from '../lib/args'
 import { command, must } from '../lib/client'
-import { LoadgenMonitor } from '../lib/loadgen'
 import { log, sleep } from '../lib/log'
 import { cpuSeconds, machineCpu } from '../lib/proc'
 import type { Scenario, ScenarioContext } from '../lib/scenario'
-import { checkInAll, countErrors, HALL_OPTIONS, hallOptions, idemKey, maxPerSecond, prng, setupHall, waitShown, type Mark, type PollDisplay } from '../lib/session'
+import {
+  checkInWorkers,
+  connectTablets,
+  defaultWorkers,
+  fromWall,
+  HALL_OPTIONS,
+  hallOptions,
+  maxPerSecond,
+  mergeTimed,
+  setupHall,
+  engineStats,
+  statsDelta,
+  waitShown,
+  wall,
+  type Mark,
+  type PollDisplay,
+} from '../lib/session'
 import { round, summarize } from '../lib/stats'
+import { WorkerPool, type StatusReply, type TimedReply } from '../lib/workers'
 
 const TARGETS = { lost: 0, ack_p99_ms: 250, tally_lag_p99_ms: 300, max_updates_per_s_per_display: 10 }
 
@@ -54,16 +71,18 @@ const scenario: Scenario = {
   defaultTimeoutS: (args: Args) => Math.ceil(240 + args.num('clients', 3000) * 0.04 + args.num('seconds', 2) + (args.has('wait-quiet') ? args.num('wait-quiet', 120) : 0)),
 
   async run(ctx: ScenarioContext) {
-    const { args, partial } = ctx
+    const { args, cleanup, partial } = ctx
     const o = hallOptions(args, 3000)
     const seconds = args.num('seconds', 2)
     if (!(seconds > 0)) throw new Error('--seconds must be > 0')
-    const hall = await setupHall(ctx, o)
-    const { cluster, chair, displays, tablets } = hall
-    log(`votes: ${tablets.length} tablets within ${seconds} s, ${displays.length} displays, ${hall.topo.store}, ${hall.topo.nodes} node(s)`)
+    const hall = await setupHall(ctx, { ...o, connectTablets: false })
+    const { cluster, chair, displays } = hall
+    const pool = await WorkerPool.start(cleanup, defaultWorkers(args, o.clients))
+    const connected = await connectTablets(ctx, hall, pool, o)
+    log(`votes: ${connected} tablets within ${seconds} s, ${displays.length} displays, ${hall.topo.store}, ${hall.topo.nodes} node(s)`)
 
     partial.phase = 'checkin'
-    const checkin = await checkInAll(hall, o.checkinSeconds, o.seed)
+    const checkin = await checkInWorkers(hall, pool, o.checkinSeconds, o.seed)
 
     partial.phase = 'open'
     const { pollId } = await must<{ pollId: string }>(chair.socket, 'poll:create', {
@@ -78,46 +97,31 @@ const scenario: Scenario = {
     await sleep(1500)
 
     partial.phase = 'vote'
-    const rand = prng(o.seed + 7)
     const ourPids = [...cluster.nodes.map((n) => n.pid), ...(cluster.redis ? [cluster.redis.pid] : [])]
     const cpu0 = ourPids.map((p) => cpuSeconds(p) ?? 0)
     const machine0 = machineCpu()
+    const lg0 = await pool.all<StatusReply>({ type: 'status' })
+    const es0 = await engineStats(cluster)
     const mono0 = process.hrtime.bigint() / 1000n
-    const mon = new LoadgenMonitor()
-    const ackAt: number[] = []
-    const ackMs: number[] = []
-    const pingMs: number[] = []
-    const errors = new Map<string, number>()
-    const pingErrors = new Map<string, number>()
+    // Casts and pings, each tablet at its own uniform random moments within the window.
+    const at = wall() + 300
+    const t0 = fromWall(at)
+    const [castReplies, pingReplies] = await Promise.all([
+      pool.all<TimedReply & { marks: Record<Mark, number> }>({ type: 'cast', pollId, round: opened.round, kind: 'resolution', at, seconds, seed: o.seed + 7 }),
+      pool.all<TimedReply>({ type: 'ping', at, seconds, seed: o.seed + 8 }),
+    ])
+    const casts = mergeTimed(castReplies)
+    const pings = mergeTimed(pingReplies)
     const expected: Record<Mark, number> = { for: 0, against: 0, abstain: 0 }
-    const t0 = performance.now()
-    const work: Promise<void>[] = []
-    for (const c of tablets) {
-      const x = rand()
-      const mark: Mark = x < 0.7 ? 'for' : x < 0.9 ? 'against' : 'abstain'
-      work.push(
-        sleep(rand() * seconds * 1000).then(async () => {
-          const r = await command(c.socket, 'ballot:cast', { pollId, round: opened.round, ballot: { mark }, idempotencyKey: idemKey() })
-          if (r.ack?.ok && r.ms !== null) {
-            ackAt.push(r.at)
-            ackMs.push(r.ms)
-            expected[mark]++
-          } else countErrors(errors, r)
-        }),
-        sleep(rand() * seconds * 1000).then(async () => {
-          const r = await command(c.socket, 'system:ping', {})
-          if (r.ack?.ok && r.ms !== null) pingMs.push(r.ms)
-          else countErrors(pingErrors, r)
-        }),
-      )
-    }
-    await Promise.all(work)
-    const lastAck = ackAt.length ? Math.max(...ackAt) : performance.now()
-    const loadgen = mon.read()
-    mon.stop()
-    const acked = ackAt.length
-    const ackS = summarize(ackMs)
-    log(`vote: ${acked}/${tablets.length} acked in ${((lastAck - t0) / 1000).toFixed(2)} s, p50 ${ackS.p50} ms, p99 ${ackS.p99} ms${errors.size ? ` errors ${JSON.stringify(Object.fromEntries(errors))}` : ''}`)
+    for (const r of castReplies) for (const m of ['for', 'against', 'abstain'] as const) expected[m] += r.marks[m]
+    const ackAt = casts.ackAt.map(fromWall)
+    const lastAck = ackAt.length ? ackAt[ackAt.length - 1] : performance.now()
+    const acked = casts.acked
+    const errors = new Map(Object.entries(casts.errors))
+    const pingErrors = new Map(Object.entries(pings.errors))
+    const pingMs = pings.ms
+    const ackS = summarize(casts.ms)
+    log(`vote: ${acked}/${casts.sent} acked in ${((lastAck - t0) / 1000).toFixed(2)} s, p50 ${ackS.p50} ms, p99 ${ackS.p99} ms${errors.size ? ` errors ${JSON.stringify(Object.fromEntries(errors))}` : ''}`)
     Object.assign(partial, { acked, ack_p99_ms: ackS.p99 })
 
     const final = await waitShown(displays, pollId, (p) => (liveTotal(p) ?? 0) >= acked, t0, 10_000)
@@ -126,9 +130,12 @@ const scenario: Scenario = {
     const machine1 = machineCpu()
     const mono1 = process.hrtime.bigint() / 1000n
     const winS = (performance.now() - t0) / 1000
+    const es1 = await engineStats(cluster)
+    const lg1 = await pool.all<StatusReply>({ type: 'status' })
+    const lgCpuS = lg1.reduce((a, x, i) => a + (x.cpu.user + x.cpu.system - lg0[i].cpu.user - lg0[i].cpu.system) / 1e6, 0)
 
     // Tally lag per ack rank, per display.
-    const sortedAcks = [...ackAt].sort((a, b) => a - b)
+    const sortedAcks = ackAt
     const lags: number[] = []
     let missing = 0
     let negative = 0
@@ -193,7 +200,8 @@ const scenario: Scenario = {
       store: hall.topo.store,
       nodes: hall.topo.nodes,
       clients: o.clients,
-      connected: tablets.length,
+      connected,
+      workers: pool.procs.length,
       checked_in: checkin.acked,
       seconds,
       acked,
@@ -228,26 +236,25 @@ const scenario: Scenario = {
       publish_to_display_ms: round(Math.max(...pubSeen.map((s) => (s ? s.t - tPub : Infinity))), 0),
       per_node: cluster.nodes.map((n, i) => ({
         node: n.name,
-        tablets: tablets.filter((c) => c.url === n.url).length,
         cpu_pct_vote: round(((cpu1[i] - cpu0[i]) / winS) * 100, 0),
         rss_mb: round(endRss.get(n.pid) ?? null, 0),
         rss_peak_mb: round(hall.rss.peak.get(n.pid) ?? null, 0),
       })),
       redis_cpu_pct_vote: cluster.redis ? round(((cpu1[cpu1.length - 1] - cpu0[cpu0.length - 1]) / winS) * 100, 0) : null,
-      loadgen_cpu_pct_vote: loadgen.cpu_pct,
-      loadgen_eld_p99_ms: loadgen.eld_p99_ms,
-      loadgen_eld_max_ms: loadgen.eld_max_ms,
+      loadgen_workers_cpu_pct_vote: round((lgCpuS / winS) * 100, 0),
       machine_busy_pct_vote: machineBusyS !== null ? round((machineBusyS / winS) * 100, 0) : null,
       machine_busy_pct_before: round(hall.busyBefore, 0),
       loadavg_1m: round(os.loadavg()[0], 2),
       connect_p99_ms: hall.connect.p99,
       cpu_profiles: hall.topo.cpuProfDir,
       vote_window_mono_us: [Number(mono0), Number(mono1)],
+      engine_stats_vote: statsDelta(es0, es1),
+      server_node_options: args.str('server-node-options', null),
       server_root: hall.topo.serverRoot,
     }
     const missed: string[] = []
-    if (tablets.length !== o.clients) missed.push('connected')
-    if (acked !== tablets.length) missed.push('acked')
+    if (connected !== o.clients) missed.push('connected')
+    if (acked !== connected) missed.push('acked')
     if (lost > 0 || tallyDiff > 0) missed.push('lost')
     if (duplicates > 0) missed.push('duplicates')
     if (ackS.p99 === null || ackS.p99 >= TARGETS.ack_p99_ms) missed.push('ack_p99_ms')
