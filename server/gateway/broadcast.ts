@@ -184,7 +184,7 @@ export class Broadcaster {
       if (!this.tabletTimer) {
         this.tabletTimer = setTimeout(() => {
           this.tabletTimer = null
-          if (this.tabletOwed) this.flush()
+          if (this.tabletOwed) this.schedule()
         }, wait)
       }
       return
