@@ -35,7 +35,7 @@ import type { ResolutionCount } from '../../../shared/domain/votes'
 import type { Args } from '../lib/args'
 import { command } from '../lib/client'
 import { log, sleep } from '../lib/log'
-import { cpuSeconds, rssMb } from '../lib/proc'
+import { cpuSeconds, machineCpu, rssMb } from '../lib/proc'
 import type { Scenario, ScenarioContext } from '../lib/scenario'
 import { compareElection, electionInput, engineStats, HALL_OPTIONS, hallOptions, setupHall, statsDelta, waitShown, type Hall, type Mark, type Tally } from '../lib/session'
 import { round, summarize } from '../lib/stats'
@@ -110,6 +110,14 @@ const scenario: Scenario = {
       nodes: cluster.nodes.map((n) => n.pid),
       redis: cluster.redis?.pid ?? null,
       workers: pool.procs.map((p) => p.pid!),
+    }
+    /** Busy CPU seconds so far: the machine, this bench's processes, the nodes. */
+    const noise = () => {
+      const m = machineCpu()
+      if (!m) return null
+      const nodes = pids.nodes.reduce((a, p) => a + (cpuSeconds(p) ?? 0), 0)
+      const ours = nodes + (pids.redis ? (cpuSeconds(pids.redis) ?? 0) : 0) + pids.workers.reduce((a, p) => a + (cpuSeconds(p) ?? 0), 0) + (cpuSeconds(process.pid) ?? 0)
+      return { t: performance.now(), machine: m.busy, ours, nodes }
     }
     const memSamples: Array<{ t_s: number; nodes: Array<number | null>; redis: number | null; workers: number; loadgen_main: number }> = []
     const sessionStart = performance.now()
@@ -253,6 +261,7 @@ const scenario: Scenario = {
       const opened = await chairCmd<{ round: number; issued: number }>('poll:open', { pollId })
       await cluster.waitForVersion((await cluster.health(cluster.nodes[0])).events)
       const tCast = performance.now()
+      const noise0 = noise()
       const rs = await pool.all<TimedReply & { tally: Tally; marks: Record<Mark, number> }>({
         type: 'cast',
         pollId,
@@ -263,6 +272,7 @@ const scenario: Scenario = {
         seconds: ballotS,
         seed: o.seed * 31 + k,
       })
+      const noiseEnd = noise()
       const ballotMs: number[] = []
       const nAcked = addTimed(rs, ballotMs, `cast${k + 1}`)
       castMs.push(...ballotMs)
@@ -318,6 +328,10 @@ const scenario: Scenario = {
         ack_p99_ms: s.p99,
         ack_max_ms: s.max,
         ...check,
+        // While the tablets cast: CPU of the nodes (sum, % of one core), and of processes that are not
+        // this bench's (noise from other work on the machine).
+        nodes_cpu_pct: noise0 && noiseEnd ? round(((noiseEnd.nodes - noise0.nodes) / ((noiseEnd.t - noise0.t) / 1000)) * 100, 0) : null,
+        others_cpu_pct: noise0 && noiseEnd ? round((Math.max(0, noiseEnd.machine - noise0.machine - (noiseEnd.ours - noise0.ours)) / ((noiseEnd.t - noise0.t) / 1000)) * 100, 0) : null,
         close_to_display_ms: closeMs,
         publish_to_display_ms: pubMs,
       }
