@@ -143,21 +143,91 @@ export function emptyState(): MeetingState {
   }
 }
 
+/**
+ * A Map that starts as a read-only view of another map and copies it on its first write.
+ *
+ * Every batch of commands folds into a draft of the state; most batches touch one or two of the
+ * maps (check-ins touch attendance, a vote touches namedBallots), so copying all of them, each
+ * holding an entry per delegate, was most of the cost of a batch in a 10,000-person hall. The base
+ * is a committed state's map, which is never written again (see MeetingState), so reading through
+ * it is safe until the draft writes, and then the draft owns a copy.
+ */
+export class CowMap<K, V> extends Map<K, V> {
+  /** The map read through until the first write; null once this map owns its entries. */
+  private base: ReadonlyMap<K, V> | null
+
+  constructor(base?: ReadonlyMap<K, V>) {
+    super()
+    this.base = null
+    if (base) {
+      // Read through the deepest owner, so that a chain of untouched drafts stays one step long.
+      this.base = base instanceof CowMap && base.base ? base.base : base
+    }
+  }
+
+  private own(): void {
+    const base = this.base
+    if (!base) return
+    this.base = null
+    for (const [k, v] of base) super.set(k, v)
+  }
+
+  override get size(): number {
+    return this.base ? this.base.size : super.size
+  }
+  override get(key: K): V | undefined {
+    return this.base ? this.base.get(key) : super.get(key)
+  }
+  override has(key: K): boolean {
+    return this.base ? this.base.has(key) : super.has(key)
+  }
+  override set(key: K, value: V): this {
+    this.own()
+    return super.set(key, value)
+  }
+  override delete(key: K): boolean {
+    if (this.base && !this.base.has(key)) return false
+    this.own()
+    return super.delete(key)
+  }
+  override clear(): void {
+    this.base = null
+    super.clear()
+  }
+  override forEach(fn: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {
+    if (!this.base) return super.forEach(fn, thisArg)
+    for (const [k, v] of this.base) fn.call(thisArg, v, k, this)
+  }
+  override entries(): MapIterator<[K, V]> {
+    return this.base ? (this.base.entries() as MapIterator<[K, V]>) : super.entries()
+  }
+  override keys(): MapIterator<K> {
+    return this.base ? (this.base.keys() as MapIterator<K>) : super.keys()
+  }
+  override values(): MapIterator<V> {
+    return this.base ? (this.base.values() as MapIterator<V>) : super.values()
+  }
+  override [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.entries()
+  }
+}
+
+/** An independent draft of a committed state: maps are copied lazily, on their first write. */
 export function cloneState(s: MeetingState): MeetingState {
   return {
     ...s,
-    delegations: new Map(s.delegations),
-    persons: new Map(s.persons),
-    attendance: new Map(s.attendance),
-    credentials: new Map(s.credentials),
-    credentialOf: new Map(s.credentialOf),
-    revokedCredentials: new Map(s.revokedCredentials),
-    polls: new Map(s.polls),
-    namedBallots: new Map(s.namedBallots),
-    bodies: new Map(s.bodies),
-    agenda: new Map(s.agenda),
-    speakers: new Map(s.speakers),
-    speakerLists: new Map(s.speakerLists),
+    delegations: new CowMap(s.delegations),
+    persons: new CowMap(s.persons),
+    attendance: new CowMap(s.attendance),
+    credentials: new CowMap(s.credentials),
+    credentialOf: new CowMap(s.credentialOf),
+    revokedCredentials: new CowMap(s.revokedCredentials),
+    polls: new CowMap(s.polls),
+    namedBallots: new CowMap(s.namedBallots),
+    bodies: new CowMap(s.bodies),
+    agenda: new CowMap(s.agenda),
+    speakers: new CowMap(s.speakers),
+    speakerLists: new CowMap(s.speakerLists),
   }
 }
 
