@@ -137,8 +137,9 @@ export function attachGateway(deps: {
             if (!res.ok) return reply(ackError(res.error, res.params ?? {}, lang, res.details))
             if (name === 'ballot:cast') {
               const { pollId, round } = res.result as { pollId: string; round: number }
-              // Every device of this voter learns the ballot was received; nobody else does.
-              io.to(rooms.person(actor.personId)).emit('ballot:received', { pollId, round })
+              // The voter's other devices learn the ballot was received (this one has the ack); nobody
+              // else does.
+              socket.to(rooms.person(actor.personId)).emit('ballot:received', { pollId, round })
             }
             return reply({ ok: true, data: res.result })
           }

@@ -56,7 +56,6 @@ export function openSqliteBallotBox(file: string): BallotBox & { close(): void }
   const qClearRoll = db.prepare('DELETE FROM roll WHERE round_key = ?')
   const qAddVoter = db.prepare(`INSERT OR IGNORE INTO roll (round_key, voter, voted, idem) VALUES (?, ?, 0, '${NO_KEY}')`)
   const qVoter = db.prepare<[string, string], { voted: number; idem: string }>('SELECT voted, idem FROM roll WHERE round_key = ? AND voter = ?')
-  const qMark = db.prepare('UPDATE roll SET voted = 1, idem = ? WHERE round_key = ? AND voter = ?')
   const qAddBallot = db.prepare('INSERT INTO ballots (round_key, id, content) VALUES (?, ?, ?)')
   const qBallots = db.prepare<[string], { content: string }>('SELECT content FROM ballots WHERE round_key = ? ORDER BY id')
   const qTurnout = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM roll WHERE round_key = ? AND voted = 1')
@@ -70,18 +69,26 @@ export function openSqliteBallotBox(file: string): BallotBox & { close(): void }
     qSetState.run(roundKey, 'open')
   })
 
-  const castOne = (c: PendingCast): CastOutcome => {
-    if (qState.get(c.roundKey)?.state !== 'open') return 'closed'
-    const v = qVoter.get(c.roundKey, c.voterId)
-    if (!v) return 'not-eligible'
-    const idem = c.idem.padEnd(IDEM_WIDTH, ' ')
-    if (v.voted) return v.idem === idem ? 'repeat' : 'already-voted'
-    qMark.run(idem, c.roundKey, c.voterId)
-    qAddBallot.run(c.roundKey, randomBytes(16).toString('hex'), c.ballot)
-    return 'accepted'
-  }
+  const qMarkIfNot = db.prepare('UPDATE roll SET voted = 1, idem = ? WHERE round_key = ? AND voter = ? AND voted = 0')
 
-  const castTx = db.transaction((batch: PendingCast[]) => batch.map(castOne))
+  /** One transaction for the casts that arrived together; `ids` holds a fresh random id per cast. */
+  const castTx = db.transaction((batch: PendingCast[], ids: string[]): CastOutcome[] => {
+    const open = new Map<string, boolean>()
+    return batch.map((c, i): CastOutcome => {
+      let isOpen = open.get(c.roundKey)
+      if (isOpen === undefined) open.set(c.roundKey, (isOpen = qState.get(c.roundKey)?.state === 'open'))
+      if (!isOpen) return 'closed'
+      const idem = c.idem.padEnd(IDEM_WIDTH, ' ')
+      // The common case in one statement: an eligible voter who has not voted yet.
+      if (qMarkIfNot.run(idem, c.roundKey, c.voterId).changes === 1) {
+        qAddBallot.run(c.roundKey, ids[i], c.ballot)
+        return 'accepted'
+      }
+      const v = qVoter.get(c.roundKey, c.voterId)
+      if (!v) return 'not-eligible'
+      return v.idem === idem ? 'repeat' : 'already-voted'
+    })
+  })
 
   let queue: PendingCast[] = []
   let scheduled = false
@@ -89,13 +96,17 @@ export function openSqliteBallotBox(file: string): BallotBox & { close(): void }
     scheduled = false
     const batch = queue
     queue = []
+    // One draw for the batch: 4 bytes per shuffle step, then 16 per ballot id.
+    const n = batch.length
+    const rnd = randomBytes(n * 20)
     // Within a transaction, the order ballots are added in is not the order they arrived in.
-    for (let i = batch.length - 1; i > 0; i--) {
-      const j = randomBytes(4).readUInt32LE() % (i + 1)
+    for (let i = n - 1; i > 0; i--) {
+      const j = rnd.readUInt32LE(i * 4) % (i + 1)
       ;[batch[i], batch[j]] = [batch[j], batch[i]]
     }
+    const ids = batch.map((_, i) => rnd.toString('hex', n * 4 + i * 16, n * 4 + i * 16 + 16))
     try {
-      const outcomes = castTx.immediate(batch)
+      const outcomes = castTx.immediate(batch, ids)
       batch.forEach((c, i) => c.resolve(outcomes[i]))
     } catch (err) {
       const e = new StoreUnavailableError(`ballot box: ${(err as Error).message}`, { cause: err })

@@ -53,11 +53,15 @@ export function eligibleWriteIn(s: MeetingState, listed: Set<string>) {
   }
 }
 
+/** Per election spec (specs are never changed in place, only replaced): what every cast checks against. */
+const electionLists = new WeakMap<object, { listed: Set<string>; candidateIds: string[] }>()
+
 export function checkBallot(spec: PollSpec, ballot: unknown, s: MeetingState): { ok: true; ballot: unknown } | { ok: false; reason: string } {
   switch (spec.kind) {
     case 'election': {
-      const listed = new Set(listedPersons(spec))
-      return checkBallotShape(ballot, spec.candidates.map((c) => c.id), eligibleWriteIn(s, listed), listed)
+      let m = electionLists.get(spec)
+      if (!m) electionLists.set(spec, (m = { listed: new Set(listedPersons(spec)), candidateIds: spec.candidates.map((c) => c.id) }))
+      return checkBallotShape(ballot, m.candidateIds, eligibleWriteIn(s, m.listed), m.listed)
     }
     case 'resolution':
       return checkVoteBallotShape('resolution', ballot)

@@ -81,6 +81,9 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * the count. Returns a fresh ballot holding only the known fields, with write-ins sorted, so that a
  * published ballot carries the choices and nothing a voter could use to make it recognisable.
  */
+/** The candidate ids as a set, per candidate list (lists are never changed in place). */
+const knownSets = new WeakMap<readonly string[], Set<string>>()
+
 function parseElectionBallot(
   b: unknown,
   candidateIds: readonly string[],
@@ -93,7 +96,8 @@ function parseElectionBallot(
   }
   const { marks, writeIns } = b
   if (!isPlainObject(marks)) return { ok: false, reason: 'marks is not an object' }
-  const known = new Set(candidateIds)
+  let known = knownSets.get(candidateIds)
+  if (!known) knownSets.set(candidateIds, (known = new Set(candidateIds)))
   for (const k of Object.keys(marks)) {
     if (!known.has(k)) return { ok: false, reason: `unknown candidate ${JSON.stringify(k)}` }
   }

@@ -149,7 +149,7 @@ describe('a node killed during a ballot round', () => {
       // Acked before the crash: the snapshot from the new node says so. (A cast still buffered in
       // socket.io-client when the connection dropped goes out right after the reconnect and may be
       // acked before this snapshot is sent but after its votedIn was read; the tablet then learns
-      // it from the ack and ballot:received, and from any later snapshot, checked below.)
+      // it from the ack, and from any later snapshot, checked below.)
       if (v.acked && v.ackedAt! < killedAt) expect(snap.votedIn, `${x.personId} voted (acked) but its tablet does not know`).toContain(roundKey)
       if (notYet.includes(x)) expect(snap.votedIn ?? []).not.toContain(roundKey)
     }

@@ -1,8 +1,8 @@
 // The tablet's ballots, one per open round: the marks while filling in (in memory only: never in
 // localStorage, gone with the round, the page or the session), the review, and casting with one
 // idempotency key per ballot that every retry reuses, so a lost ack never makes a second ballot.
-// Whether this voter has voted comes from the cast's ack, the `ballot:received` push (every device
-// of the voter) and `Snapshot.votedIn` after a reconnect.
+// Whether this voter has voted comes from the cast's ack, the `ballot:received` push (the voter's
+// other devices) and `Snapshot.votedIn` after a reconnect.
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import type { PollSpec } from '@shared/domain/polls'
