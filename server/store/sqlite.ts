@@ -108,12 +108,13 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     },
     watch(after, onEvents) {
       let last = after
-      let version = db.pragma('data_version', { simple: true }) as number
+      const qDataVersion = db.prepare('PRAGMA data_version').pluck()
+      let version = qDataVersion.get() as number
       const timer = setInterval(() => {
         if (closed) return
         try {
           // data_version changes only when another connection committed: cheap to poll.
-          const v = db.pragma('data_version', { simple: true }) as number
+          const v = qDataVersion.get() as number
           if (v === version) return
           version = v
           const events = qRead.all(last, 10_000).map(rowToEvent)
