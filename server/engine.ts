@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events'
 import { CODE_ALPHABET, CODE_LENGTH } from '../shared/credentials'
 import { isRefusal, type DecideContext, type Decision, type Refusal } from '../shared/domain/commands'
 import { evolve, type DomainEvent, type StoredEvent } from '../shared/domain/events'
-import { cloneState, emptyState, type Actor, type MeetingState } from '../shared/domain/types'
+import { cloneState, emptyState, freezeState, type Actor, type MeetingState } from '../shared/domain/types'
 import { ConflictError, StoreUnavailableError, type EventLog } from './store/types'
 import { sortByStrokes } from './strokes'
 
@@ -168,7 +168,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       this.stats.batches++
       this.stats.appended += events.length
-      this.state = draft
+      this.state = freezeState(draft)
       if (events.length) this.emit('committed', events, draft)
       batch.forEach((p, i) => p.resolve(results[i]!))
       return
@@ -207,7 +207,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         throw new ChainError(`event ${e.seq} breaks the hash chain`)
       evolve(draft, e)
     }
-    this.state = draft
+    this.state = freezeState(draft)
     this.emit('committed', events, draft)
   }
 }

@@ -25,6 +25,8 @@ export const rooms = {
 function touched(events: StoredEvent[], state: MeetingState, roster: Set<string>, me: Set<string>): boolean {
   let all = false
   for (const { event: e } of events) {
+    // A named ballot changes nobody's own status (the voter's other devices get ballot:received).
+    if (e.type === 'ballot.castOpen') continue
     if (e.type.startsWith('poll.') || e.type.startsWith('ballot.')) {
       if ('pollId' in e) for (const id of state.polls.get(e.pollId)?.scrutineers ?? []) me.add(id)
       if (e.type === 'poll.opened') for (const id of e.electorate) me.add(id)
@@ -134,9 +136,10 @@ export class Broadcaster {
     local.volatile.to(rooms.view('public')).emit('state:changed', publicChange)
     this.tabletOwed = true
     this.sendToTablets(publicChange)
-    local.to(rooms.view('chair')).emit('state:changed', { kind: 'chair', version: s.version, serverTime, view: chairView(s, sum, extras) })
+    const chair = chairView(s, sum, extras)
+    local.to(rooms.view('chair')).emit('state:changed', { kind: 'chair', version: s.version, serverTime, view: chair })
     // The desk's view without its roster (patched separately): no need to build 3000 rows here.
-    const desk = { ...chairView(s, sum, extras), quorumRules: s.meeting?.quorum ?? null }
+    const desk = { ...chair, quorumRules: s.meeting?.quorum ?? null }
     local.to(rooms.view('desk')).emit('state:changed', { kind: 'desk', version: s.version, serverTime, view: desk })
 
     if (this.dirty.size || this.full) {

@@ -3,7 +3,7 @@
 // drafts and the count as soon as a round is closed; scrutineers see the count they must confirm.
 import { paperDifferences } from './poll-commands'
 import { currentRound, namedBallots, type Poll, type PollSpec, type Round } from './polls'
-import type { MeetingState } from './types'
+import { memoByMaps, type MeetingState } from './types'
 
 export interface RoundView {
   n: number
@@ -57,13 +57,23 @@ export type PollAudience = 'public' | 'chair'
 
 /** Live tally of an open (named) vote: counts per option key, never names. */
 export function liveTally(s: MeetingState, p: Poll, r: Round): Record<string, number> {
-  const out: Record<string, number> = {}
+  const perRound = memoByMaps(liveTallies, [s.namedBallots], () => new Map<string, Record<string, number>>())
+  const key = `${p.id}:${r.n}`
+  let out = perRound.get(key)
+  if (out) return out
+  out = {}
   for (const b of namedBallots(s, p.id, r.n).values()) {
     const mark = (b as { mark?: string }).mark
     if (mark) out[mark] = (out[mark] ?? 0) + 1
   }
+  perRound.set(key, out)
   return out
 }
+
+/** Per committed state of the ballots (and roster, for the delegations): each round's tallies,
+ * computed once however many audiences' views ask for them. */
+const liveTallies = new WeakMap<object, { deps: readonly object[]; value: Map<string, Record<string, number>> }>()
+const delegationTallies = new WeakMap<object, { deps: readonly object[]; value: Map<string, NonNullable<PollView['byDelegation']>> }>()
 
 export function pollView(s: MeetingState, p: Poll, audience: PollAudience, turnout: ReadonlyMap<string, number>): PollView {
   const r = currentRound(p)
@@ -168,6 +178,14 @@ function recusedNominees(s: MeetingState, p: Poll): string[] {
 
 /** A named vote's ballots grouped by the voters' delegations (the chair's live table). */
 function tallyByDelegation(s: MeetingState, p: Poll, r: Round): PollView['byDelegation'] {
+  const perRound = memoByMaps(delegationTallies, [s.namedBallots, s.polls, s.persons, s.delegations], () => new Map<string, NonNullable<PollView['byDelegation']>>())
+  const key = `${p.id}:${r.n}`
+  let rows = perRound.get(key)
+  if (!rows) perRound.set(key, (rows = tallyByDelegationNow(s, p, r)))
+  return rows
+}
+
+function tallyByDelegationNow(s: MeetingState, p: Poll, r: Round): NonNullable<PollView['byDelegation']> {
   const ballots = namedBallots(s, p.id, r.n)
   const rows = new Map<string, { id: string; name: string; tally: Record<string, number>; notVoted: number }>()
   for (const voter of r.electorate) {

@@ -4,7 +4,7 @@
 // holds the electorate at opening and, at closing, the count and the digest of the ballot box.
 import type { Candidate, ElectionCount, ElectionKind, PaperElectionTotals } from './elections'
 import type { EvaluationSubject, Nominee, PassRule } from './votes'
-import type { MeetingState, QuorumRules } from './types'
+import { memoByMaps, type MeetingState, type QuorumRules } from './types'
 
 export type PollKind = 'election' | 'resolution' | 'appointment' | 'evaluation'
 
@@ -114,12 +114,24 @@ export function namedBallotKey(pollId: string, n: number, personId: string): str
   return `${roundKey(pollId, n)}|${personId}`
 }
 
-/** The named ballots of one round, by voter. */
-export function namedBallots(s: Pick<MeetingState, 'namedBallots'>, pollId: string, n: number): Map<string, unknown> {
-  const prefix = `${roundKey(pollId, n)}|`
-  const out = new Map<string, unknown>()
-  for (const [k, v] of s.namedBallots) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v)
-  return out
+const namedIndexes = new WeakMap<object, { deps: readonly object[]; value: Map<string, Map<string, unknown>> }>()
+const NO_BALLOTS: ReadonlyMap<string, unknown> = new Map()
+
+/** The named ballots of one round, by voter. For a committed state the rounds are indexed once per
+ * change of the ballots, however many views ask (the result is shared: read it only). */
+export function namedBallots(s: Pick<MeetingState, 'namedBallots'>, pollId: string, n: number): ReadonlyMap<string, unknown> {
+  const index = memoByMaps(namedIndexes, [s.namedBallots], () => {
+    const out = new Map<string, Map<string, unknown>>()
+    for (const [k, v] of s.namedBallots) {
+      const bar = k.lastIndexOf('|')
+      const rk = k.slice(0, bar)
+      let round = out.get(rk)
+      if (!round) out.set(rk, (round = new Map()))
+      round.set(k.slice(bar + 1), v)
+    }
+    return out
+  })
+  return index.get(roundKey(pollId, n)) ?? NO_BALLOTS
 }
 
 /** Persons listed on the ballot (candidates, nominees) who exist in the roster. */

@@ -1,7 +1,7 @@
 // Attendance counts, quorum per meeting type (DOMAIN.md, "Attendance and quorum") and the opening
 // announcement built from the live numbers.
 import type { Attendance, MeetingState, MeetingType, Person, QuorumRule, QuorumRules } from './types'
-import { NO_ATTENDANCE } from './types'
+import { memoByMaps, NO_ATTENDANCE } from './types'
 
 const HALF_GT: QuorumRule = { num: 1, den: 2, op: 'gt' }
 const TWO_THIRDS_GT: QuorumRule = { num: 2, den: 3, op: 'gt' }
@@ -85,7 +85,15 @@ export interface AttendanceSummary {
 }
 
 /** One pass over the roster: totals and per-delegation counts of the delegates who should attend. */
+const summaries = new WeakMap<object, { deps: readonly object[]; value: AttendanceSummary }>()
+
+/** Counts for the whole hall and per delegation. Computed again only when persons, attendance or
+ * delegations changed (the result is shared: do not modify it). */
 export function summarize(state: MeetingState): AttendanceSummary {
+  return memoByMaps(summaries, [state.attendance, state.persons, state.delegations], () => summarizeNow(state))
+}
+
+function summarizeNow(state: MeetingState): AttendanceSummary {
   const total = emptyCounts()
   const byDelegation = new Map<string, Counts>()
   for (const d of state.delegations.keys()) byDelegation.set(d, emptyCounts())

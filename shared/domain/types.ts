@@ -153,63 +153,101 @@ export function emptyState(): MeetingState {
  * it is safe until the draft writes, and then the draft owns a copy.
  */
 export class CowMap<K, V> extends Map<K, V> {
-  /** The map read through until the first write; null once this map owns its entries. */
-  private base: ReadonlyMap<K, V> | null
+  /** The entries: the base map's own until the first write, then a copy this map owns. (Map's own
+   * storage, inherited, stays empty: every method is overridden to use this one.) */
+  private data: Map<K, V>
+  private owned: boolean
+  /** Set when the state it belongs to is committed: a write after that is a bug, and throws. */
+  private frozen = false
 
   constructor(base?: ReadonlyMap<K, V>) {
     super()
-    this.base = null
-    if (base) {
-      // Read through the deepest owner, so that a chain of untouched drafts stays one step long.
-      this.base = base instanceof CowMap && base.base ? base.base : base
-    }
+    // Read the deepest data, so that a chain of untouched drafts stays one step long.
+    this.data = base instanceof CowMap ? base.data : ((base as Map<K, V> | undefined) ?? new Map())
+    this.owned = !base
   }
 
-  private own(): void {
-    const base = this.base
-    if (!base) return
-    this.base = null
-    for (const [k, v] of base) super.set(k, v)
+  /** The entries of a committed (frozen) map: the same object for as long as no later draft writes
+   * the map (see memoByMaps). Null for a map that may still change. */
+  static frozenData<K, V>(m: ReadonlyMap<K, V>): ReadonlyMap<K, V> | null {
+    return m instanceof CowMap && (m as CowMap<K, V>).frozen ? (m as CowMap<K, V>).data : null
+  }
+
+  freeze(): void {
+    this.frozen = true
+  }
+
+  private own(): Map<K, V> {
+    if (this.frozen) throw new Error('a committed state map was written')
+    if (!this.owned) {
+      this.data = new Map(this.data)
+      this.owned = true
+    }
+    return this.data
   }
 
   override get size(): number {
-    return this.base ? this.base.size : super.size
+    return this.data.size
   }
   override get(key: K): V | undefined {
-    return this.base ? this.base.get(key) : super.get(key)
+    return this.data.get(key)
   }
   override has(key: K): boolean {
-    return this.base ? this.base.has(key) : super.has(key)
+    return this.data.has(key)
   }
   override set(key: K, value: V): this {
-    this.own()
-    return super.set(key, value)
+    this.own().set(key, value)
+    return this
   }
   override delete(key: K): boolean {
-    if (this.base && !this.base.has(key)) return false
-    this.own()
-    return super.delete(key)
+    if (!this.data.has(key)) return false
+    return this.own().delete(key)
   }
   override clear(): void {
-    this.base = null
-    super.clear()
+    if (this.frozen) throw new Error('a committed state map was written')
+    this.data = new Map()
+    this.owned = true
   }
   override forEach(fn: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {
-    if (!this.base) return super.forEach(fn, thisArg)
-    for (const [k, v] of this.base) fn.call(thisArg, v, k, this)
+    for (const [k, v] of this.data) fn.call(thisArg, v, k, this)
   }
   override entries(): MapIterator<[K, V]> {
-    return this.base ? (this.base.entries() as MapIterator<[K, V]>) : super.entries()
+    return this.data.entries()
   }
   override keys(): MapIterator<K> {
-    return this.base ? (this.base.keys() as MapIterator<K>) : super.keys()
+    return this.data.keys()
   }
   override values(): MapIterator<V> {
-    return this.base ? (this.base.values() as MapIterator<V>) : super.values()
+    return this.data.values()
   }
   override [Symbol.iterator](): MapIterator<[K, V]> {
-    return this.entries()
+    return this.data.entries()
   }
+}
+
+/**
+ * A value derived from state maps, computed again only when one of them was written since: drafts
+ * that never wrote a map share its data object (CowMap.frozenData), so the memo holds across
+ * versions. Only for committed (frozen) states; anything else is computed every time.
+ */
+export function memoByMaps<T>(cache: WeakMap<object, { deps: readonly object[]; value: T }>, maps: readonly ReadonlyMap<unknown, unknown>[], compute: () => T): T {
+  const deps: object[] = []
+  for (const m of maps) {
+    const d = CowMap.frozenData(m)
+    if (!d) return compute()
+    deps.push(d)
+  }
+  const hit = cache.get(deps[0])
+  if (hit && hit.deps.length === deps.length && hit.deps.every((d, i) => d === deps[i])) return hit.value
+  const value = compute()
+  cache.set(deps[0], { deps, value })
+  return value
+}
+
+/** Marks a state as committed: its maps are shared with later drafts and must never be written. */
+export function freezeState(s: MeetingState): MeetingState {
+  for (const v of Object.values(s)) if (v instanceof CowMap) v.freeze()
+  return s
 }
 
 /** An independent draft of a committed state: maps are copied lazily, on their first write. */
