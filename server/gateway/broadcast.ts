@@ -49,6 +49,9 @@ function countsOnly(events: StoredEvent[]): boolean {
   return events.every(({ event: e }) => e.type.startsWith('attendance.') || e.type.startsWith('credential.') || e.type === 'ballot.castOpen')
 }
 
+/** Count-only views to tablets: at most this many frames a second per node (see sendToTablets). */
+const TABLET_FRAMES_PER_S = 2500
+
 /** Sockets per slice when fanning out to tablets: acks and other work run between slices. */
 const FANOUT_SLICE = 256
 
@@ -182,7 +185,11 @@ export class Broadcaster {
    * interval; in slices of sockets, so that a fan-out to 3000 tablets does not hold up acks. */
   private sendToTablets(change: StateChanged): void {
     const now = Date.now()
-    const wait = this.lastTabletSend + this.tabletIntervalMs - now
+    const ids = this.io.of('/').adapter.rooms.get(rooms.tablets)
+    // On a big node, counts reach tablets less often, so that they cost at most TABLET_FRAMES_PER_S
+    // frames a second (5000 tablets: every 2 s); the displays and the chair still get every flush.
+    const interval = Math.max(this.tabletIntervalMs, ((ids?.size ?? 0) / TABLET_FRAMES_PER_S) * 1000)
+    const wait = this.lastTabletSend + interval - now
     if (!this.tabletUrgent && wait > 0) {
       if (!this.tabletTimer) {
         this.tabletTimer = setTimeout(() => {
@@ -195,7 +202,6 @@ export class Broadcaster {
     this.tabletUrgent = false
     this.tabletOwed = false
     this.lastTabletSend = now
-    const ids = this.io.of('/').adapter.rooms.get(rooms.tablets)
     if (!ids || ids.size === 0) return
     const all = [...ids]
     let i = 0
