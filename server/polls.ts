@@ -8,7 +8,7 @@ import { countRound, checkBallot } from '../shared/domain/counting'
 import { ballotsDigest, canonicalBallots, canonicalJson } from '../shared/domain/digest'
 import { countElectionFromTotals } from '../shared/domain/elections'
 import { decideClose, decideOpenCast, paperDifferences } from '../shared/domain/poll-commands'
-import { namedBallotKey, namedBallots, roundKey, type Poll, type Round } from '../shared/domain/polls'
+import { namedBallotKey, namedBallots, namedTally, roundKey, type Poll, type Round } from '../shared/domain/polls'
 import type { Actor, MeetingState } from '../shared/domain/types'
 import type { Engine, SubmitResult } from './engine'
 import type { BallotBox } from './store/ballot-box'
@@ -134,7 +134,7 @@ export class PollService {
       const key = roundKey(poll.id, r.n)
       let n: number
       try {
-        n = poll.secret ? await this.box.turnout(key) : namedBallots(this.engine.state, poll.id, r.n).size
+        n = poll.secret ? await this.box.turnout(key) : namedTally(this.engine.state, poll.id, r.n).cast
       } catch {
         continue
       }

@@ -2,7 +2,7 @@
 // evolve never refuses one, and decide (commands.ts) is the only place rules are checked.
 import type { Attendance, Body, Delegation, LeaveReason, Meeting, MeetingState, Person } from './types'
 import { NO_ATTENDANCE } from './types'
-import { evolvePoll, namedBallotKey, type PollEvent } from './polls'
+import { evolvePoll, namedBallotKey, roundKey, withBallot, type PollEvent } from './polls'
 import { evolveAgenda, type AgendaEvent } from './agenda'
 import { evolveSpeakers, type SpeakerEvent } from './speakers'
 
@@ -112,6 +112,7 @@ export function evolve(s: MeetingState, e: StoredEvent): void {
       break
     case 'ballot.castOpen':
       s.namedBallots.set(namedBallotKey(ev.pollId, ev.n, ev.personId), ev.ballot)
+      s.namedTallies.set(roundKey(ev.pollId, ev.n), withBallot(s.namedTallies.get(roundKey(ev.pollId, ev.n)), s.persons.get(ev.personId)?.delegationId ?? '', ev.ballot))
       break
     default:
       if (ev.type.startsWith('poll.') || ev.type.startsWith('ballot.')) evolvePoll(s.polls, ev as PollEvent, e.at, e.seq)

@@ -4,7 +4,7 @@ import type { CommandSpec, DecideContext, Decision, Refusal } from './commands'
 import type { Candidate } from './elections'
 import { DEFAULT_MIN_SURPLUS_PCT, paperTotalsProblems, surplusCheck, type PaperElectionTotals } from './elections'
 import type { DomainEvent } from './events'
-import { electorateOf, listedPersons, namedBallotKey, roundKey, votesIn, type Poll, type PollSpec, type Round } from './polls'
+import { electorateOf, inElectorate, listedPersons, namedBallotKey, roundKey, votesIn, type Poll, type PollSpec, type Round } from './polls'
 import { meetsRule, requiredFor } from './quorum'
 import type { Actor, MeetingState, Role } from './types'
 import type { CommandPayload } from '../schemas'
@@ -229,7 +229,7 @@ export const pollCommands: { [C in PollCommand]: CommandSpec<CommandPayload<C>> 
       if (!person) return refuse('PERSON_NOT_FOUND', { personId: p.personId })
       if (!votesIn(s, poll.bodyId, person.id)) return refuse('NOT_A_VOTER', { name: person.name })
       if (s.attendance.get(person.id)?.presence !== 'present') return refuse('NOT_CHECKED_IN', { name: person.name })
-      if (r.electorate.includes(person.id)) return refuse('ALREADY_ADMITTED', { name: person.name })
+      if (inElectorate(r, person.id)) return refuse('ALREADY_ADMITTED', { name: person.name })
       return ok([{ type: 'poll.voterAdmitted', pollId: poll.id, n: r.n, personId: person.id }], {
         pollId: poll.id,
         round: r.n,
@@ -365,7 +365,7 @@ export function decideOpenCast(
   if (!poll) return refuse('POLL_NOT_FOUND', { pollId })
   const r = openRound(poll)
   if (!r || r.n !== n) return refuse('POLL_NOT_OPEN', { title: poll.title })
-  if (!r.electorate.includes(voterId)) return refuse('NOT_ELIGIBLE')
+  if (!inElectorate(r, voterId)) return refuse('NOT_ELIGIBLE')
   const prev = s.namedBallots.get(namedBallotKey(pollId, n, voterId))
   if (prev !== undefined) {
     // The same ballot again is a retry after a lost ack: the same answer, nothing added.

@@ -2,8 +2,8 @@
 // and nothing else of a secret ballot; results appear once the chair publishes them. The chair sees
 // drafts and the count as soon as a round is closed; scrutineers see the count they must confirm.
 import { paperDifferences } from './poll-commands'
-import { currentRound, namedBallots, type Poll, type PollSpec, type Round } from './polls'
-import { memoByMaps, type MeetingState } from './types'
+import { currentRound, namedTally, type Poll, type PollSpec, type Round } from './polls'
+import type { MeetingState } from './types'
 
 export interface RoundView {
   n: number
@@ -57,23 +57,8 @@ export type PollAudience = 'public' | 'chair'
 
 /** Live tally of an open (named) vote: counts per option key, never names. */
 export function liveTally(s: MeetingState, p: Poll, r: Round): Record<string, number> {
-  const perRound = memoByMaps(liveTallies, [s.namedBallots], () => new Map<string, Record<string, number>>())
-  const key = `${p.id}:${r.n}`
-  let out = perRound.get(key)
-  if (out) return out
-  out = {}
-  for (const b of namedBallots(s, p.id, r.n).values()) {
-    const mark = (b as { mark?: string }).mark
-    if (mark) out[mark] = (out[mark] ?? 0) + 1
-  }
-  perRound.set(key, out)
-  return out
+  return { ...namedTally(s, p.id, r.n).marks }
 }
-
-/** Per committed state of the ballots (and roster, for the delegations): each round's tallies,
- * computed once however many audiences' views ask for them. */
-const liveTallies = new WeakMap<object, { deps: readonly object[]; value: Map<string, Record<string, number>> }>()
-const delegationTallies = new WeakMap<object, { deps: readonly object[]; value: Map<string, NonNullable<PollView['byDelegation']>> }>()
 
 export function pollView(s: MeetingState, p: Poll, audience: PollAudience, turnout: ReadonlyMap<string, number>): PollView {
   const r = currentRound(p)
@@ -176,28 +161,27 @@ function recusedNominees(s: MeetingState, p: Poll): string[] {
     .map((n) => n.id)
 }
 
-/** A named vote's ballots grouped by the voters' delegations (the chair's live table). */
-function tallyByDelegation(s: MeetingState, p: Poll, r: Round): PollView['byDelegation'] {
-  const perRound = memoByMaps(delegationTallies, [s.namedBallots, s.polls, s.persons, s.delegations], () => new Map<string, NonNullable<PollView['byDelegation']>>())
-  const key = `${p.id}:${r.n}`
-  let rows = perRound.get(key)
-  if (!rows) perRound.set(key, (rows = tallyByDelegationNow(s, p, r)))
-  return rows
-}
+const electorateByDelegation = new WeakMap<readonly string[], Map<string, number>>()
 
-function tallyByDelegationNow(s: MeetingState, p: Poll, r: Round): NonNullable<PollView['byDelegation']> {
-  const ballots = namedBallots(s, p.id, r.n)
-  const rows = new Map<string, { id: string; name: string; tally: Record<string, number>; notVoted: number }>()
-  for (const voter of r.electorate) {
-    const dId = s.persons.get(voter)?.delegationId ?? ''
-    let row = rows.get(dId)
-    if (!row) rows.set(dId, (row = { id: dId, name: s.delegations.get(dId)?.name ?? '—', tally: {}, notVoted: 0 }))
-    const mark = (ballots.get(voter) as { mark?: string } | undefined)?.mark
-    if (mark) row.tally[mark] = (row.tally[mark] ?? 0) + 1
-    else row.notVoted++
+/** A named vote's ballots grouped by the voters' delegations (the chair's live table): from the
+ * running tally, and the electorate per delegation counted once per round. */
+function tallyByDelegation(s: MeetingState, p: Poll, r: Round): PollView['byDelegation'] {
+  let voters = electorateByDelegation.get(r.electorate)
+  if (!voters) {
+    voters = new Map()
+    for (const v of r.electorate) {
+      const dId = s.persons.get(v)?.delegationId ?? ''
+      voters.set(dId, (voters.get(dId) ?? 0) + 1)
+    }
+    electorateByDelegation.set(r.electorate, voters)
   }
+  const t = namedTally(s, p.id, r.n).byDelegation
+  const rows = [...voters].map(([dId, n]) => {
+    const d = t.get(dId)
+    return { id: dId, name: s.delegations.get(dId)?.name ?? '—', tally: { ...d?.marks }, notVoted: Math.max(0, n - (d?.cast ?? 0)) }
+  })
   const order = (id: string) => s.delegations.get(id)?.order ?? Number.MAX_SAFE_INTEGER
-  return [...rows.values()].sort((a, b) => order(a.id) - order(b.id))
+  return rows.sort((a, b) => order(a.id) - order(b.id))
 }
 
 function paperStatus(r: Round): NonNullable<PollView['paper']> {

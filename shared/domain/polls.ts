@@ -4,7 +4,7 @@
 // holds the electorate at opening and, at closing, the count and the digest of the ballot box.
 import type { Candidate, ElectionCount, ElectionKind, PaperElectionTotals } from './elections'
 import type { EvaluationSubject, Nominee, PassRule } from './votes'
-import { memoByMaps, type MeetingState, type QuorumRules } from './types'
+import { memoByMaps, type MeetingState, type NamedTally, type QuorumRules } from './types'
 
 export type PollKind = 'election' | 'resolution' | 'appointment' | 'evaluation'
 
@@ -116,6 +116,34 @@ export function namedBallotKey(pollId: string, n: number, personId: string): str
 
 const namedIndexes = new WeakMap<object, { deps: readonly object[]; value: Map<string, Map<string, unknown>> }>()
 const NO_BALLOTS: ReadonlyMap<string, unknown> = new Map()
+
+const NO_TALLY: NamedTally = { cast: 0, marks: {}, byDelegation: new Map() }
+
+/** A named round's tally with one more ballot: copies the two small records it changes. */
+export function withBallot(t: NamedTally | undefined, delegationId: string, ballot: unknown): NamedTally {
+  const prev = t ?? NO_TALLY
+  const mark = (ballot as { mark?: unknown } | null)?.mark
+  const add = (marks: Readonly<Record<string, number>>) => (typeof mark === 'string' ? { ...marks, [mark]: (marks[mark] ?? 0) + 1 } : marks)
+  const d = prev.byDelegation.get(delegationId) ?? { cast: 0, marks: {} }
+  const byDelegation = new Map(prev.byDelegation)
+  byDelegation.set(delegationId, { cast: d.cast + 1, marks: add(d.marks) })
+  return { cast: prev.cast + 1, marks: add(prev.marks), byDelegation }
+}
+
+/** The running tally of a named round (nothing cast yet: zeros). */
+export function namedTally(s: Pick<MeetingState, 'namedTallies'>, pollId: string, n: number): NamedTally {
+  return s.namedTallies.get(roundKey(pollId, n)) ?? NO_TALLY
+}
+
+const electorateSets = new WeakMap<readonly string[], Set<string>>()
+
+/** Whether a person is in a round's electorate (a set built once per electorate: rounds replace
+ * the array when someone is admitted, never change it in place). */
+export function inElectorate(r: Pick<Round, 'electorate'>, personId: string): boolean {
+  let set = electorateSets.get(r.electorate)
+  if (!set) electorateSets.set(r.electorate, (set = new Set(r.electorate)))
+  return set.has(personId)
+}
 
 /** The named ballots of one round, by voter. For a committed state the rounds are indexed once per
  * change of the ballots, however many views ask (the result is shared: read it only). */

@@ -107,6 +107,9 @@ export interface MeetingState {
   polls: Map<string, Poll>
   /** Named (open) votes' ballots, by `pollId:n|personId` (see namedBallotKey). */
   namedBallots: Map<string, unknown>
+  /** Named votes' running tallies by round key (`pollId:n`), kept as ballots are folded in, so a
+   * live tally costs nothing however large the hall. */
+  namedTallies: Map<string, NamedTally>
   /** Voting bodies other than the congress, by id. */
   bodies: Map<string, Body>
   /** 议程: items by id, their order, and the item the hall is on. */
@@ -118,6 +121,14 @@ export interface MeetingState {
   /** Speakers (list entries and speech records) by id, and each item's list order. */
   speakers: Map<string, Speaker>
   speakerLists: Map<string, SpeakerList>
+}
+
+/** A named round's tally: ballots per mark, and per delegation (of the voter when the ballot was
+ * cast) the ballots cast and their marks. Replaced, never changed in place. */
+export interface NamedTally {
+  cast: number
+  marks: Readonly<Record<string, number>>
+  byDelegation: ReadonlyMap<string, { cast: number; marks: Readonly<Record<string, number>> }>
 }
 
 export function emptyState(): MeetingState {
@@ -133,6 +144,7 @@ export function emptyState(): MeetingState {
     revokedCredentials: new Map(),
     polls: new Map(),
     namedBallots: new Map(),
+    namedTallies: new Map(),
     bodies: new Map(),
     agenda: new Map(),
     agendaOrder: [],
@@ -262,6 +274,7 @@ export function cloneState(s: MeetingState): MeetingState {
     revokedCredentials: new CowMap(s.revokedCredentials),
     polls: new CowMap(s.polls),
     namedBallots: new CowMap(s.namedBallots),
+    namedTallies: new CowMap(s.namedTallies),
     bodies: new CowMap(s.bodies),
     agenda: new CowMap(s.agenda),
     speakers: new CowMap(s.speakers),
