@@ -3,6 +3,7 @@ import os from 'node:os'
 import { createApp, openStore } from './app'
 import { loadConfig } from './config'
 import { credentialsFile, seedDemoIfEmpty, writeCredentialsFile } from './seed'
+import { startIdleGc } from './idle-gc'
 
 async function main(): Promise<void> {
   const config = loadConfig()
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
       seeded = true
     }
   }
+  const idleGc = startIdleGc(app.engine, { quietS: Number(process.env.IDLE_GC_S ?? 3) })
   const url = await app.listen()
   const port = new URL(url).port
   const addrs = Object.values(os.networkInterfaces())
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
     if (stopping) return
     stopping = true
     console.log(`[server] ${sig}: closing`)
+    idleGc.stop()
     await app.close().catch(() => {})
     process.exit(0)
   }
