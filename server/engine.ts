@@ -1,7 +1,7 @@
 // The node's copy of the meeting: replays the log at start, decides commands in batches (one durable
 // append per batch: group commit), and follows appends made by other nodes. Acks resolve only after
 // the batch is durable; on a conflict with another node the batch is decided again on the new state.
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { CODE_ALPHABET, CODE_LENGTH } from '../shared/credentials'
 import { isRefusal, type DecideContext, type Decision, type Refusal } from '../shared/domain/commands'
@@ -11,7 +11,7 @@ import { ConflictError, StoreUnavailableError, type EventLog } from './store/typ
 import { sortByStrokes } from './strokes'
 
 export function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex')
+  return hash('sha256', s, 'hex')
 }
 
 /** The chain: each event's hash covers the previous hash and the event's own content. */

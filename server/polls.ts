@@ -2,7 +2,6 @@
 // the round (with its electorate) to the log, and every node then opens it in the box; closing
 // closes the box first, counts what it holds, and writes the count and the digest to the log.
 // Casting a secret ballot goes to the box only and leaves no trace in the log or the server's output.
-import { hash } from 'node:crypto'
 import { commands } from '../shared/domain/commands'
 import { countRound, checkBallot } from '../shared/domain/counting'
 import { ballotsDigest, canonicalBallots, canonicalJson } from '../shared/domain/digest'
@@ -10,11 +9,9 @@ import { countElectionFromTotals } from '../shared/domain/elections'
 import { decideClose, decideOpenCast, paperDifferences } from '../shared/domain/poll-commands'
 import { namedBallotKey, namedBallots, namedTally, roundKey, type Poll, type Round } from '../shared/domain/polls'
 import type { Actor, MeetingState } from '../shared/domain/types'
-import type { Engine, SubmitResult } from './engine'
+import { sha256 as sha256hex, type Engine, type SubmitResult } from './engine'
 import type { BallotBox } from './store/ballot-box'
 import { StoreUnavailableError } from './store/types'
-
-const sha256hex = (s: string) => hash('sha256', s, 'hex')
 
 function openRoundOf(p: Poll | undefined): Round | null {
   const r = p?.rounds[p.rounds.length - 1]

@@ -1,7 +1,6 @@
 // Poll exports: the anonymised ballots of a closed round (JSON for recounts with `npm run verify`,
 // CSV for spreadsheets), and for open (named) votes the named list. Secret ballots come from the
 // ballot box in its own (random) order, then sorted canonically: never in casting order.
-import { createHash } from 'node:crypto'
 import type express from 'express'
 import type { Request, Response } from 'express'
 import { exportCsv, type BallotExport } from '../../shared/domain/ballot-export'
@@ -10,13 +9,12 @@ import { eligibleWriteIn } from '../../shared/domain/counting'
 import { listedPersons, namedBallots, roundKey, type Poll, type Round } from '../../shared/domain/polls'
 import type { Role } from '../../shared/domain/types'
 import type { ErrorCode } from '../../shared/errors'
-import type { Engine } from '../engine'
+import { sha256, type Engine } from '../engine'
 import type { Store } from '../store/types'
 
 type Auth = (req: Request, res: Response, roles: readonly Role[]) => Promise<{ personId: string; role: Role } | null>
 type Fail = (res: Response, req: Request, code: ErrorCode, params?: Record<string, string | number>) => void
 
-const sha256hex = (s: string) => createHash('sha256').update(s).digest('hex')
 const VOTE_ZH: Record<string, string> = { for: '赞成', against: '反对', abstain: '弃权' }
 
 export function mountPollRoutes(app: express.Express, deps: { engine: Engine; store: Store; auth: Auth; fail: Fail }): void {
@@ -68,7 +66,7 @@ export function mountPollRoutes(app: express.Express, deps: { engine: Engine; st
       shouldAttend: round.shouldAttend,
       present: round.present,
       ballots: canonical.map((c) => JSON.parse(c) as unknown),
-      digest: ballotsDigest(canonical, sha256hex),
+      digest: ballotsDigest(canonical, sha256),
       closingEvent,
       names,
     }

@@ -2,7 +2,7 @@
 // and nothing else of a secret ballot; results appear once the chair publishes them. The chair sees
 // drafts and the count as soon as a round is closed; scrutineers see the count they must confirm.
 import { paperDifferences } from './poll-commands'
-import { currentRound, namedTally, type Poll, type PollSpec, type Round } from './polls'
+import { currentRound, inElectorate, namedTally, type Poll, type PollSpec, type Round } from './polls'
 import type { MeetingState } from './types'
 
 export interface RoundView {
@@ -131,24 +131,12 @@ export function countsToConfirm(s: MeetingState, personId: string): Array<{ poll
   return out
 }
 
-function sortedIncludes(sorted: string[], x: string): boolean {
-  let lo = 0
-  let hi = sorted.length - 1
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1
-    if (sorted[mid] === x) return true
-    if (sorted[mid] < x) lo = mid + 1
-    else hi = mid - 1
-  }
-  return false
-}
-
 /** The open rounds whose electorate includes this person (electorates are kept sorted). */
 export function eligibleIn(s: MeetingState, personId: string): string[] {
   const out: string[] = []
   for (const p of s.polls.values()) {
     const r = currentRound(p)
-    if (r && r.status === 'open' && sortedIncludes(r.electorate, personId)) out.push(`${p.id}:${r.n}`)
+    if (r && r.status === 'open' && inElectorate(r, personId)) out.push(`${p.id}:${r.n}`)
   }
   return out
 }

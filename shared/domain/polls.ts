@@ -4,7 +4,7 @@
 // holds the electorate at opening and, at closing, the count and the digest of the ballot box.
 import type { Candidate, ElectionCount, ElectionKind, PaperElectionTotals } from './elections'
 import type { EvaluationSubject, Nominee, PassRule } from './votes'
-import { memoByMaps, type MeetingState, type NamedTally, type QuorumRules } from './types'
+import type { MeetingState, NamedTally, QuorumRules } from './types'
 
 export type PollKind = 'election' | 'resolution' | 'appointment' | 'evaluation'
 
@@ -114,9 +114,6 @@ export function namedBallotKey(pollId: string, n: number, personId: string): str
   return `${roundKey(pollId, n)}|${personId}`
 }
 
-const namedIndexes = new WeakMap<object, { deps: readonly object[]; value: Map<string, Map<string, unknown>> }>()
-const NO_BALLOTS: ReadonlyMap<string, unknown> = new Map()
-
 const NO_TALLY: NamedTally = { cast: 0, marks: {}, byDelegation: new Map() }
 
 /** A named round's tally with one more ballot: copies the two small records it changes. */
@@ -135,31 +132,27 @@ export function namedTally(s: Pick<MeetingState, 'namedTallies'>, pollId: string
   return s.namedTallies.get(roundKey(pollId, n)) ?? NO_TALLY
 }
 
-const electorateSets = new WeakMap<readonly string[], Set<string>>()
-
-/** Whether a person is in a round's electorate (a set built once per electorate: rounds replace
- * the array when someone is admitted, never change it in place). */
+/** Whether a person is in a round's electorate (electorates are kept sorted: a binary search). */
 export function inElectorate(r: Pick<Round, 'electorate'>, personId: string): boolean {
-  let set = electorateSets.get(r.electorate)
-  if (!set) electorateSets.set(r.electorate, (set = new Set(r.electorate)))
-  return set.has(personId)
+  const sorted = r.electorate
+  let lo = 0
+  let hi = sorted.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid] === personId) return true
+    if (sorted[mid] < personId) lo = mid + 1
+    else hi = mid - 1
+  }
+  return false
 }
 
-/** The named ballots of one round, by voter. For a committed state the rounds are indexed once per
- * change of the ballots, however many views ask (the result is shared: read it only). */
-export function namedBallots(s: Pick<MeetingState, 'namedBallots'>, pollId: string, n: number): ReadonlyMap<string, unknown> {
-  const index = memoByMaps(namedIndexes, [s.namedBallots], () => {
-    const out = new Map<string, Map<string, unknown>>()
-    for (const [k, v] of s.namedBallots) {
-      const bar = k.lastIndexOf('|')
-      const rk = k.slice(0, bar)
-      let round = out.get(rk)
-      if (!round) out.set(rk, (round = new Map()))
-      round.set(k.slice(bar + 1), v)
-    }
-    return out
-  })
-  return index.get(roundKey(pollId, n)) ?? NO_BALLOTS
+/** The named ballots of one round, by voter (for the count and the exports; live figures come from
+ * namedTally). */
+export function namedBallots(s: Pick<MeetingState, 'namedBallots'>, pollId: string, n: number): Map<string, unknown> {
+  const prefix = `${roundKey(pollId, n)}|`
+  const out = new Map<string, unknown>()
+  for (const [k, v] of s.namedBallots) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v)
+  return out
 }
 
 /** Persons listed on the ballot (candidates, nominees) who exist in the roster. */

@@ -174,9 +174,11 @@ export class CowMap<K, V> extends Map<K, V> {
 
   constructor(base?: ReadonlyMap<K, V>) {
     super()
-    // Read the deepest data, so that a chain of untouched drafts stays one step long.
-    this.data = base instanceof CowMap ? base.data : ((base as Map<K, V> | undefined) ?? new Map())
-    this.owned = !base
+    // A committed map is read through (its data, so a chain of untouched drafts stays one step
+    // long); a map that may still be written (a plain Map, a draft's) is copied at once.
+    const frozen = base ? CowMap.frozenData(base) : null
+    this.data = frozen ? (frozen as Map<K, V>) : new Map(base)
+    this.owned = !frozen
   }
 
   /** The entries of a committed (frozen) map: the same object for as long as no later draft writes

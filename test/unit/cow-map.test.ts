@@ -23,6 +23,16 @@ describe('CowMap: a draft reads through the committed map and copies it on its f
     ])
   })
 
+  it('a draft of a map that may still change (not committed) is its own copy from the start', () => {
+    const stillWritten = new Map([['a', 1]])
+    const draft = new CowMap(stillWritten)
+    stillWritten.set('b', 2)
+    expect([...draft.keys()]).toEqual(['a'])
+    const draftOfDraft = new CowMap(draft)
+    draft.set('c', 3)
+    expect([...draftOfDraft.keys()]).toEqual(['a'])
+  })
+
   it('iterates, tests and counts like a Map before and after the copy', () => {
     const committed = new Map([['x', 'X']])
     const draft = new CowMap(committed)
