@@ -14,8 +14,8 @@ import type { StoredEvent } from '../../shared/domain/events'
 import type { PollView } from '../../shared/domain/poll-views'
 import type { Ack } from '../../shared/errors'
 import type { ChairView, LoginResult, OwnStatus, Snapshot } from '../../shared/protocol'
-import { waitFor, type NodeProcess, type RedisProcess } from './processes'
-import type { TcpProxy } from './proxy'
+import { startNode, startRedis, waitFor, type NodeProcess, type RedisProcess } from './processes'
+import { startProxy, type TcpProxy } from './proxy'
 import type { Client } from './server'
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
@@ -102,6 +102,22 @@ export function ownRedis(t: Teardown, r: RedisProcess): RedisProcess {
 }
 
 /** Distinct loopback source addresses, so the proxy's ip_hash spreads tablets over the nodes. */
+/** The multi-node hall of the fault tests: our own AOF Redis, `n` nodes on it (the first seeds the
+ * demo meeting and writes its codes; the others join it), and the nginx-like proxy in front of them.
+ * Takes the fault lock first; everything is registered with `t`. */
+export async function redisHall(t: Teardown, n: number): Promise<{ redis: RedisProcess; nodes: NodeProcess[]; proxy: TcpProxy; codes: Codes }> {
+  await faultLock(t)
+  const redis = ownRedis(t, await startRedis({ aof: true }))
+  const env = { REDIS_URL: redis.url, BROADCAST_INTERVAL_MS: '100' }
+  const first = ownNode(t, await startNode(env))
+  const rest = await Promise.all(Array.from({ length: n - 1 }, () => startNode(env)))
+  const nodes = [first, ...rest.map((x) => ownNode(t, x))]
+  const codes = demoCodes(first.dataDir)
+  const proxy = await startProxy({ upstreams: nodes.map((x) => ({ port: x.port })) })
+  t.add('proxy', () => proxy.close())
+  return { redis, nodes, proxy, codes }
+}
+
 export function tabletAddress(i: number): string {
   return `127.1.${Math.floor(i / 250)}.${(i % 250) + 2}`
 }

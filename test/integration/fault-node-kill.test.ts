@@ -12,17 +12,14 @@ import {
   checkInAtDesk,
   closings,
   connectTablet,
-  demoCodes,
   expectedCount,
-  faultLock,
   health,
   login,
   mapLimit,
   must,
   newVote,
   openVote,
-  ownNode,
-  ownRedis,
+  redisHall,
   redisLog,
   tabletAddress,
   Teardown,
@@ -31,8 +28,8 @@ import {
   type Tablet,
   type Vote,
 } from '../helpers/fault'
-import { startNode, startRedis, type NodeProcess, type RedisProcess } from '../helpers/processes'
-import { startProxy, type TcpProxy } from '../helpers/proxy'
+import type { NodeProcess, RedisProcess } from '../helpers/processes'
+import type { TcpProxy } from '../helpers/proxy'
 
 const TABLETS = 150
 
@@ -44,16 +41,7 @@ describe('a node killed during a ballot round', () => {
   let codes: Codes
 
   beforeAll(async () => {
-    await faultLock(t)
-    redis = ownRedis(t, await startRedis({ aof: true }))
-    const env = { REDIS_URL: redis.url, BROADCAST_INTERVAL_MS: '100' }
-    // The first node seeds the demo meeting (and writes the codes); the others join it.
-    const first = ownNode(t, await startNode(env))
-    const rest = await Promise.all([startNode(env), startNode(env)])
-    nodes = [first, ...rest.map((n) => ownNode(t, n))]
-    codes = demoCodes(first.dataDir)
-    proxy = await startProxy({ upstreams: nodes.map((n) => ({ port: n.port })) })
-    t.add('proxy', () => proxy.close())
+    ;({ redis, nodes, proxy, codes } = await redisHall(t, 3))
   }, 240_000)
 
   afterAll(() => t.run(), 30_000)

@@ -11,18 +11,15 @@ import {
   checkInAtDesk,
   closings,
   connectTablet,
-  demoCodes,
   emit,
   expectedCount,
-  faultLock,
   health,
   login,
   mapLimit,
   must,
   newVote,
   openVote,
-  ownNode,
-  ownRedis,
+  redisHall,
   redisLog,
   sleep,
   tabletAddress,
@@ -33,8 +30,8 @@ import {
   type Tablet,
   type Vote,
 } from '../helpers/fault'
-import { startNode, startRedis, type NodeProcess, type RedisProcess } from '../helpers/processes'
-import { startProxy, type TcpProxy } from '../helpers/proxy'
+import type { NodeProcess, RedisProcess } from '../helpers/processes'
+import type { TcpProxy } from '../helpers/proxy'
 
 const TABLETS = 150
 const STORE_UNAVAILABLE_ZH = '暂时无法保存，请稍候重试'
@@ -47,14 +44,7 @@ describe('Redis killed during a ballot round and restarted from its AOF', () => 
   let codes: Codes
 
   beforeAll(async () => {
-    await faultLock(t)
-    redis = ownRedis(t, await startRedis({ aof: true }))
-    const env = { REDIS_URL: redis.url, BROADCAST_INTERVAL_MS: '100' }
-    const first = ownNode(t, await startNode(env))
-    nodes = [first, ownNode(t, await startNode(env))]
-    codes = demoCodes(first.dataDir)
-    proxy = await startProxy({ upstreams: nodes.map((n) => ({ port: n.port })) })
-    t.add('proxy', () => proxy.close())
+    ;({ redis, nodes, proxy, codes } = await redisHall(t, 2))
   }, 240_000)
 
   afterAll(() => t.run(), 30_000)
