@@ -244,6 +244,7 @@ describe('voting bodies and paper rounds in the browser', () => {
     await page.getByTestId('paper-submit').click()
     await expect.poll(() => page.getByTestId('paper-error').getAttribute('data-code')).toBe('PAPER_SAME_PERSON')
     expect(await testIdText(page, 'paper-error')).toContain('不同的工作人员')
+    await browser.screenshot(page, 'paper-08-desk-same-person')
     // …and the form goes back to this desk's own entry.
     await expect.poll(() => form1.getAttribute('data-entry')).toBe('1')
 
