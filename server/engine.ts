@@ -155,7 +155,11 @@ export class Engine extends EventEmitter<EngineEvents> {
         if (err instanceof ConflictError && attempt < this.maxRetries) {
           this.stats.conflicts++
           try {
-            await this.catchUp()
+            // The store handed back what we missed: fold it in; otherwise (or if the watcher got
+            // there first, or it is not all of it) read the log.
+            const fresh = err.missing.filter((e) => e.seq > this.state.version)
+            if (fresh.length && fresh[0].seq === this.state.version + 1 && fresh[fresh.length - 1].seq >= err.head) this.apply(fresh)
+            else await this.catchUp()
             continue
           } catch (e) {
             err = e

@@ -4,7 +4,7 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import type { StoredEvent } from '../../shared/domain/events'
 import { openRedisBallotBox } from './ballot-box-redis'
-import { ConflictError, StoreUnavailableError, type EventLog, type SessionStore, type Store, type StoreHealth } from './types'
+import { CONFLICT_MISSING_MAX, ConflictError, StoreUnavailableError, type EventLog, type SessionStore, type Store, type StoreHealth } from './types'
 
 /** Every key this deployment uses, built in one place from one prefix. */
 export function redisKeys(prefix: string) {
@@ -18,8 +18,13 @@ export function redisKeys(prefix: string) {
 
 const APPEND = `
 local head = tonumber(redis.call('GET', KEYS[1]) or '0')
-if head ~= tonumber(ARGV[1]) then return {0, head} end
-for i = 2, #ARGV do
+local expected = tonumber(ARGV[1])
+if head ~= expected then
+  -- A conflict: hand back what the writer missed (ARGV[2] at most), saving it a read.
+  if expected < head then return {0, head, redis.call('XRANGE', KEYS[2], (expected + 1) .. '-0', '+', 'COUNT', tonumber(ARGV[2]))} end
+  return {0, head, {}}
+end
+for i = 3, #ARGV do
   head = head + 1
   redis.call('XADD', KEYS[2], head .. '-1', 'e', ARGV[i])
 end
@@ -90,11 +95,11 @@ export async function openRedisStore(opts: RedisStoreOptions): Promise<Store> {
     },
     async append(expected, events) {
       if (events.length === 0) return
-      const args = [String(expected), ...events.map((e) => JSON.stringify(e))]
-      const [ok, head] = await call(
-        () => (cmd as unknown as { cmAppend(...a: string[]): Promise<[number, number]> }).cmAppend(k.head, k.log, ...args),
+      const args = [String(expected), String(CONFLICT_MISSING_MAX), ...events.map((e) => JSON.stringify(e))]
+      const [ok, head, missing] = await call(
+        () => (cmd as unknown as { cmAppend(...a: string[]): Promise<[number, number, Array<[string, string[]]>?]> }).cmAppend(k.head, k.log, ...args),
       )
-      if (ok !== 1) throw new ConflictError(head)
+      if (ok !== 1) throw new ConflictError(head, (missing ?? []).map(([, fields]) => parseEntry(fields)))
     },
     async head() {
       return Number((await call(() => cmd.get(k.head))) ?? 0)

@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { StoredEvent } from '../../shared/domain/events'
 import { openSqliteBallotBox } from './ballot-box-sqlite'
-import { ConflictError, StoreUnavailableError, type EventLog, type SessionStore, type Store, type StoreHealth } from './types'
+import { CONFLICT_MISSING_MAX, ConflictError, StoreUnavailableError, type EventLog, type SessionStore, type Store, type StoreHealth } from './types'
 
 interface EventRow {
   seq: number
@@ -61,7 +61,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
   )
   const appendTx = db.transaction((expected: number, events: StoredEvent[]) => {
     const head = qHead.get()?.seq ?? 0
-    if (head !== expected) throw new ConflictError(head)
+    if (head !== expected) throw new ConflictError(head, expected < head ? qRead.all(expected, CONFLICT_MISSING_MAX).map(rowToEvent) : [])
     for (const e of events) {
       qInsert.run({ seq: e.seq, at: e.at, actor: e.actor, type: e.event.type, data: JSON.stringify(e.event), prev: e.prev, hash: e.hash })
     }

@@ -3,9 +3,18 @@
 import type { StoredEvent } from '../../shared/domain/events'
 import type { BallotBox } from './ballot-box'
 
+/** At most this many missing events travel with a ConflictError; a writer further behind reads. */
+export const CONFLICT_MISSING_MAX = 1000
+
 /** The log's head moved since the caller last read it: catch up and decide again. */
 export class ConflictError extends Error {
-  constructor(public readonly head: number) {
+  /** `head`: the log's real head. `missing`: the events after the expected head that the writer had
+   * not seen (up to CONFLICT_MISSING_MAX of them), read in the same atomic step, so the writer can
+   * catch up without another round trip; empty when the writer expected a head beyond the log's. */
+  constructor(
+    public readonly head: number,
+    public readonly missing: StoredEvent[] = [],
+  ) {
     super(`log head is ${head}`)
     this.name = 'ConflictError'
   }

@@ -73,7 +73,7 @@ describe.each(STORE_KINDS)('store contract on %s', (kind) => {
     expect(await s.log.head()).toBe(0)
   })
 
-  it('refuses an append on a stale head with ConflictError carrying the real head, and writes nothing', async () => {
+  it('refuses an append on a stale head with ConflictError carrying the real head and the missed events, and writes nothing', async () => {
     const s = await open()
     const first = chain(GENESIS, 2)
     await s.log.append(0, first)
@@ -81,10 +81,15 @@ describe.each(STORE_KINDS)('store contract on %s', (kind) => {
     const err = await s.log.append(0, stale).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConflictError)
     expect((err as ConflictError).head).toBe(2)
+    // What the writer missed comes with the refusal, so it can catch up without reading.
+    expect((err as ConflictError).missing).toEqual(first)
+    const behindByOne = await s.log.append(1, chain(first[0], 1, 'late')).catch((e: unknown) => e)
+    expect((behindByOne as ConflictError).missing).toEqual([first[1]])
     // Ahead of the head is a conflict too.
     const ahead = await s.log.append(5, chain({ seq: 5, hash: 'h' }, 1)).catch((e: unknown) => e)
     expect(ahead).toBeInstanceOf(ConflictError)
     expect((ahead as ConflictError).head).toBe(2)
+    expect((ahead as ConflictError).missing).toEqual([])
     expect(await s.log.head()).toBe(2)
     expect(await s.log.read(0)).toEqual(first)
   })
