@@ -1,6 +1,7 @@
 // The demo meeting's roster, modelled on the reference county (芦溪县: 251 delegates in 11 activity
 // groups). Names are generated from a fixed seed so demos, screenshots and tests see the same hall.
 import type { Delegation, Gender, Person } from '../shared/domain/types'
+import { prng } from '../shared/prng'
 
 const DELEGATIONS: Array<{ name: string; size: number }> = [
   { name: '县直机关代表团', size: 60 },
@@ -29,18 +30,6 @@ const SURNAMES = [
 const MALE_CHARS = '伟强军平建国华明俊杰志勇斌涛海波鹏辉刚毅峰磊文龙春林东宇浩超亮健新祥荣忠卫兵德昌水根发金'.split('')
 const FEMALE_CHARS = '芳娟敏静丽艳燕红霞玲梅兰琴云莉婷慧雪秀英萍珍凤洁琳颖晶倩'.split('')
 const NEUTRAL_CHARS = '小晓春秋海文建国志立雨桂'.split('')
-
-/** mulberry32: small, fast and identical on every platform, which Math.random is not. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 export const DEMO_DELEGATES = DELEGATIONS.reduce((n, d) => n + d.size, 0)
 

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks'
 import type { ElectionCount } from '../../../shared/domain/elections'
 import type { PollView } from '../../../shared/domain/poll-views'
 import type { PublicView, Snapshot, StateChanged } from '../../../shared/protocol'
+import { prng } from '../../../shared/prng'
 import type { Args } from './args'
 import type { BenchClient } from './client'
 import { startCluster, type Cluster, type ServerNode } from './cluster'
@@ -20,17 +21,7 @@ import { topology, type ScenarioContext, type Topology } from './scenario'
 import { round, summarize } from './stats'
 import type { TimedReply, WorkerPool } from './workers'
 
-/** mulberry32: the same numbers for the same seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { prng }
 
 /** A device's idempotency key: 16 of A-Za-z0-9, random per ballot. */
 export function idemKey(): string {
@@ -194,7 +185,7 @@ export async function setupHall(ctx: ScenarioContext, opts: HallOptions): Promis
   const t0 = performance.now()
   const outcomes = await connectMany(
     prepared.delegates.map((cred, i) => ({ node: nodeOf(i), cred })),
-    { rate: opts.loginRate, concurrency: opts.loginConcurrency, label: 'tablets', skip: ['state:changed'] },
+    { rate: opts.loginRate, concurrency: opts.loginConcurrency, label: 'tablets', skip: ['state:changed', 'state:patched'] },
   )
   const phaseS = (performance.now() - t0) / 1000
   const byIndex = outcomes.map((o) => o.client)
@@ -382,7 +373,7 @@ export async function checkInWorkers(hall: Hall, pool: WorkerPool, seconds: numb
   return { acked: m.acked, errors: m.errors, p99: s.p99, shown: Math.min(...hall.displays.map((d) => d.present)) }
 }
 
-/** Sums what the workers' tablets received (frames, bytes, state:changed). */
+/** Sums what the workers' tablets received (frames, bytes, views: state:changed and state:patched). */
 export async function received(pool: WorkerPool) {
   const rs = await pool.all<{ type: 'rx'; id: number; tablets: number; frames: number; bytes: number; changed: number }>({ type: 'rx' })
   return rs.reduce((a, r) => ({ tablets: a.tablets + r.tablets, frames: a.frames + r.frames, bytes: a.bytes + r.bytes, changed: a.changed + r.changed }), { tablets: 0, frames: 0, bytes: 0, changed: 0 })

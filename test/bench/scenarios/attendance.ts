@@ -28,20 +28,9 @@ import { cpuSeconds, machineBusyPct, machineCpu, RssSampler, waitQuiet } from '.
 import type { Scenario, ScenarioContext } from '../lib/scenario'
 import { topology } from '../lib/scenario'
 import { round, summarize } from '../lib/stats'
+import { prng } from '../../../shared/prng'
 
 const TARGETS = { checkin_ack_p99_ms: 50, display_lag_p99_ms: 200, server_rss_mb: 400 }
-
-/** mulberry32: the same schedule for the same --seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface DisplayWatch {
   client: BenchClient
@@ -83,7 +72,8 @@ const scenario: Scenario = {
     const loginRate = args.num('login-rate', 300)
     const loginConcurrency = args.num('login-concurrency', 64)
     const seed = args.num('seed', 1)
-    // Tablets count state:changed frames without parsing them unless --parse-all (displays always parse).
+    // Tablets count state:changed and state:patched frames without parsing them unless --parse-all
+    // (displays always parse).
     const parseAll = args.bool('parse-all')
     if (!Number.isInteger(clients) || clients < 1 || clients > 10_000) throw new Error('--clients must be 1..10000')
     if (!(seconds > 0)) throw new Error('--seconds must be > 0')
@@ -131,7 +121,7 @@ const scenario: Scenario = {
     const tConnect = performance.now()
     const outcomes = await connectMany(
       hall.delegates.map((cred, i) => ({ node: cluster.nodes[i % cluster.nodes.length], cred })),
-      { rate: loginRate, concurrency: loginConcurrency, label: 'tablets', skip: parseAll ? [] : ['state:changed'] },
+      { rate: loginRate, concurrency: loginConcurrency, label: 'tablets', skip: parseAll ? [] : ['state:changed', 'state:patched'] },
     )
     const connectS = (performance.now() - tConnect) / 1000
     const connectLoadgen = connectMon.read()
@@ -155,7 +145,8 @@ const scenario: Scenario = {
     const windowMs = seconds * 1000
     const bytes0 = tablets.reduce((a, c) => a + c.bytes, 0)
     const frames0 = tablets.reduce((a, c) => a + c.frames, 0)
-    const changed0 = tablets.reduce((a, c) => a + (c.events.get('state:changed') ?? 0), 0)
+    const views = (c: (typeof tablets)[number]) => (c.events.get('state:changed') ?? 0) + (c.events.get('state:patched') ?? 0)
+    const changed0 = tablets.reduce((a, c) => a + views(c), 0)
     const ourPids = [...serverPids, ...(cluster.redis ? [cluster.redis.pid] : [])]
     const cpu0 = ourPids.map((p) => cpuSeconds(p) ?? 0)
     const stats0 = await Promise.all(cluster.nodes.map((n) => cluster.health(n).then((h) => h.stats ?? null).catch(() => null)))
@@ -218,7 +209,7 @@ const scenario: Scenario = {
     const machineBusyS = machine0 && machine1 ? machine1.busy - machine0.busy : null
     const bytes = tablets.reduce((a, c) => a + c.bytes, 0) - bytes0
     const frames = tablets.reduce((a, c) => a + c.frames, 0) - frames0
-    const changed = tablets.reduce((a, c) => a + (c.events.get('state:changed') ?? 0), 0) - changed0
+    const changed = tablets.reduce((a, c) => a + views(c), 0) - changed0
     log(`check-in window done in ${windowS.toFixed(1)} s (last ack ${((lastAck - t0) / 1000).toFixed(1)} s): ${acked} acked`)
     if (checkinErrors.size) log(`check-in errors: ${JSON.stringify(Object.fromEntries(checkinErrors))}`)
 

@@ -1,0 +1,14 @@
+// Reproducible randomness (the demo roster, tests, benchmark schedules); never for anything secret.
+
+/** mulberry32: small, fast and identical on every platform, which Math.random is not; the same
+ * numbers for the same seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
