@@ -3,7 +3,7 @@
 // closes the box first, counts what it holds, and writes the count and the digest to the log.
 // Casting a secret ballot goes to the box only and leaves no trace in the log or the server's output.
 import { commands } from '../shared/domain/commands'
-import { countRound, checkBallot } from '../shared/domain/counting'
+import { canonicalBallot, countRound, checkBallot } from '../shared/domain/counting'
 import { ballotsDigest, canonicalBallots, canonicalJson } from '../shared/domain/digest'
 import { countElectionFromTotals } from '../shared/domain/elections'
 import { decideClose, decideOpenCast, paperDifferences } from '../shared/domain/poll-commands'
@@ -244,7 +244,7 @@ export class PollService {
     let outcome
     try {
       // Canonical form: the stored bytes depend on the choices only, never on how they were sent.
-      outcome = await this.box.cast(key, voterId, storedKey, canonicalBallots([checked.ballot])[0])
+      outcome = await this.box.cast(key, voterId, storedKey, canonicalBallot(r.spec, checked.ballot))
     } catch (err) {
       if (err instanceof StoreUnavailableError) return refusal('STORE_UNAVAILABLE')
       throw err

@@ -155,6 +155,33 @@ export const schemas = {
 } as const
 
 export type CommandName = keyof typeof schemas
+
+const IDEM_KEY = /^[A-Za-z0-9_-]+$/
+const CAST_KEYS = new Set(['pollId', 'round', 'ballot', 'idempotencyKey'])
+
+/**
+ * Hand-written checks for the commands a whole hall sends at the same instant. Each accepts only
+ * payloads its zod schema accepts and returns exactly what the schema's parse returns; anything else
+ * (including every invalid payload) gives undefined, and the zod schema decides and words the error.
+ * test/unit/schemas-fast.test.ts holds each one to its schema.
+ */
+export const fastParsers: Partial<{ [C in CommandName]: (raw: unknown) => CommandPayload<C> | undefined }> = {
+  'ballot:cast': (raw) => {
+    if (typeof raw !== 'object' || raw === null || Object.getPrototypeOf(raw) !== Object.prototype) return undefined
+    const o = raw as Record<string, unknown>
+    let n = 0
+    for (const k in o) {
+      if (!Object.hasOwn(o, k) || !CAST_KEYS.has(k)) return undefined
+      n++
+    }
+    if (n !== 4) return undefined
+    const { pollId, round, ballot, idempotencyKey } = o
+    if (typeof pollId !== 'string' || pollId.length < 1 || pollId.length > 64 || pollId.trim() !== pollId) return undefined
+    if (typeof round !== 'number' || !Number.isInteger(round) || round < 1 || round > 100) return undefined
+    if (typeof idempotencyKey !== 'string' || idempotencyKey.length < 8 || idempotencyKey.length > 64 || !IDEM_KEY.test(idempotencyKey)) return undefined
+    return { pollId, round, ballot, idempotencyKey }
+  },
+}
 export type CommandPayload<C extends CommandName> = z.infer<(typeof schemas)[C]>
 
 export const loginSchema = z.object({ code, lang: z.enum(['zh', 'en']).optional() }).strict()

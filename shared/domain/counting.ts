@@ -1,6 +1,7 @@
 // One entry point from a closed round to its count, whatever the poll's kind, and one for checking a
 // ballot's shape at cast time. The rules themselves are in elections.ts and votes.ts.
-import { checkBallotShape, countElection } from './elections'
+import { canonicalJson } from './digest'
+import { canonicalElectionBallot, checkBallotShape, countElection, type ElectionBallot } from './elections'
 import { listedPersons, type PollSpec, type Round } from './polls'
 import type { MeetingState } from './types'
 import { checkVoteBallotShape, countAppointment, countEvaluation, countResolution } from './votes'
@@ -55,6 +56,12 @@ export function eligibleWriteIn(s: MeetingState, listed: Set<string>) {
 
 /** Per election spec (specs are never changed in place, only replaced): what every cast checks against. */
 const electionLists = new WeakMap<object, { listed: Set<string>; candidateIds: string[] }>()
+
+/** The stored form of a ballot checkBallot returned: its canonical JSON (see digest.ts). */
+export function canonicalBallot(spec: PollSpec, checked: unknown): string {
+  const m = spec.kind === 'election' ? electionLists.get(spec) : undefined
+  return m ? canonicalElectionBallot(checked as ElectionBallot, m.candidateIds) : canonicalJson(checked)
+}
 
 export function checkBallot(spec: PollSpec, ballot: unknown, s: MeetingState): { ok: true; ballot: unknown } | { ok: false; reason: string } {
   switch (spec.kind) {

@@ -152,6 +152,29 @@ export function checkBallotShape(
   return r
 }
 
+/** Candidate ids in canonical (sorted) key order with their JSON spelling, per candidate list. */
+const canonicalKeys = new WeakMap<readonly string[], Array<[string, string]>>()
+
+/**
+ * canonicalJson of a ballot checkBallotShape returned (marks of listed candidates only, write-ins
+ * sorted), without the generic walk: the cast path runs it for every ballot of a hall at once.
+ * test/unit/canonical-ballot.test.ts holds it to canonicalJson.
+ */
+export function canonicalElectionBallot(b: ElectionBallot, candidateIds: readonly string[]): string {
+  let keys = canonicalKeys.get(candidateIds)
+  if (!keys) canonicalKeys.set(candidateIds, (keys = [...candidateIds].sort().map((id) => [id, JSON.stringify(id)])))
+  let out = '{"marks":{'
+  let first = true
+  for (const [id, json] of keys) {
+    if (!Object.hasOwn(b.marks, id)) continue
+    out += `${first ? '' : ','}${json}:"${b.marks[id]}"`
+    first = false
+  }
+  out += '},"writeIns":['
+  for (let i = 0; i < b.writeIns.length; i++) out += `${i ? ',' : ''}${JSON.stringify(b.writeIns[i])}`
+  return `${out}]}`
+}
+
 /** The people a ballot votes for: "for" marks plus write-ins. More than the seats spoils it. */
 export function forCount(b: ElectionBallot): number {
   let n = b.writeIns.length
