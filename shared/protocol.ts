@@ -8,9 +8,11 @@ import type { PersonBrief } from './domain/commands'
 import type { AnyView, ChairView, DeskView, OwnStatus, PublicView, RosterRow, ViewKind } from './domain/views'
 import type { Presence, Role } from './domain/types'
 import type { PollSpec } from './domain/polls'
+import type { StatePatched } from './domain/view-patch'
 import type { CommandName, CommandPayload } from './schemas'
 
 export type { Ack, AckError } from './errors'
+export type { StatePatched } from './domain/view-patch'
 
 /** What each command's ack carries on success. */
 export interface CommandResults extends AgendaCommandResults, SpeakerCommandResults {
@@ -83,6 +85,8 @@ export type ClientToServerEvents = { [C in CommandName]: CommandHandler<C> } & {
 export interface ServerToClientEvents {
   'state:snapshot': (s: Snapshot) => void
   'state:changed': (s: StateChanged) => void
+  /** Tablets only: a count-only change as a patch of the public view (docs/PROTOCOL.md). */
+  'state:patched': (p: StatePatched) => void
   'roster:patched': (p: RosterPatch) => void
   'me:updated': (me: OwnStatus) => void
   'session:ended': (e: SessionEnded) => void

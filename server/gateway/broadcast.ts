@@ -5,7 +5,8 @@ import type { Server } from 'socket.io'
 import type { StoredEvent } from '../../shared/domain/events'
 import { summarize } from '../../shared/domain/quorum'
 import { personsTouchedBySpeech } from '../../shared/domain/speakers'
-import { chairView, ownStatus, publicView, rosterRow, viewFor, type ViewExtras, type ViewKind } from '../../shared/domain/views'
+import { publicPatch, viewParts, type ViewParts } from '../../shared/domain/view-patch'
+import { chairView, ownStatus, publicView, rosterRow, viewFor, type PublicView, type ViewExtras, type ViewKind } from '../../shared/domain/views'
 import type { MeetingState } from '../../shared/domain/types'
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, Snapshot, SocketData, StateChanged } from '../../shared/protocol'
 import type { Engine } from '../engine'
@@ -52,6 +53,13 @@ function countsOnly(events: StoredEvent[]): boolean {
 /** Count-only views to tablets: at most this many frames a second per node (see sendToTablets). */
 const TABLET_FRAMES_PER_S = 2500
 
+/** A count-only view to tablets waits while this many commands are in flight on this node (a burst
+ * of ballots or check-ins): 3000 frames of turnout would otherwise sit between the voters and their
+ * acks. It waits at most TABLET_DEFER_MAX_MS past its due time. */
+const TABLET_DEFER_IN_FLIGHT = 32
+const TABLET_DEFER_MAX_MS = 3000
+const TABLET_DEFER_STEP_MS = 50
+
 /** Sockets per slice when fanning out to tablets: acks and other work run between slices. */
 const FANOUT_SLICE = 256
 
@@ -67,12 +75,20 @@ export class Broadcaster {
   private tabletOwed = false
   private tabletUrgent = false
   private tabletTimer: NodeJS.Timeout | null = null
+  private tabletPending: StateChanged | null = null
+  /** The view the tablets were last sent (as JSON parts): what the next patch is against. */
+  private tabletBase: ViewParts | null = null
+  private fanout: { stopped: boolean } | null = null
   private snapshotCache = new Map<ViewKind, { key: string; view: Snapshot['view'] }>()
   /** Bumped when figures outside the log (turnout) change, so cached views are rebuilt. */
   private generation = 0
   private knownIds = new Set<string>()
+  /** Commands this node has received and not yet acked (kept by the gateway). */
+  commandsInFlight = 0
+  /** When the owed count-only tablet view first became due (0: none is waiting for a quiet moment). */
+  private tabletDueSince = 0
   /** Counters for the benchmarks. */
-  stats = { flushes: 0 }
+  stats = { flushes: 0, tabletViewsDeferred: 0, tabletViews: 0, tabletPatches: 0 }
 
   constructor(
     private readonly io: IO,
@@ -184,31 +200,65 @@ export class Broadcaster {
   /** Tablets get the view now if something other than counts changed, else at most once per
    * interval; in slices of sockets, so that a fan-out to 3000 tablets does not hold up acks. */
   private sendToTablets(change: StateChanged): void {
+    this.tabletPending = change
     const now = Date.now()
     const ids = this.io.of('/').adapter.rooms.get(rooms.tablets)
     // On a big node, counts reach tablets less often, so that they cost at most TABLET_FRAMES_PER_S
     // frames a second (5000 tablets: every 2 s); the displays and the chair still get every flush.
     const interval = Math.max(this.tabletIntervalMs, ((ids?.size ?? 0) / TABLET_FRAMES_PER_S) * 1000)
-    const wait = this.lastTabletSend + interval - now
+    let wait = this.lastTabletSend + interval - now
+    if (!this.tabletUrgent && wait <= 0) {
+      // Due, but the node is busy acking a burst: the counts can wait a moment, the voters cannot.
+      if (!this.tabletDueSince) this.tabletDueSince = now
+      if (this.commandsInFlight >= TABLET_DEFER_IN_FLIGHT && now - this.tabletDueSince < TABLET_DEFER_MAX_MS) {
+        wait = TABLET_DEFER_STEP_MS
+        this.stats.tabletViewsDeferred++
+      }
+    }
     if (!this.tabletUrgent && wait > 0) {
       if (!this.tabletTimer) {
+        // The latest view built (every commit and turnout change flushes) goes out when due.
         this.tabletTimer = setTimeout(() => {
           this.tabletTimer = null
-          if (this.tabletOwed) this.schedule()
+          if (this.tabletOwed && this.tabletPending) this.sendToTablets(this.tabletPending)
         }, wait)
       }
       return
     }
+    // A fan-out still under way (slices of sockets) is overtaken: the rest of its sockets get this
+    // one, as a whole view, since a patch against a view they never got would be of no use.
+    const overtaken = this.fanout !== null
+    if (this.fanout) this.fanout.stopped = true
+    const urgent = this.tabletUrgent || overtaken
+    this.tabletDueSince = 0
+    this.tabletPending = null
     this.tabletUrgent = false
     this.tabletOwed = false
     this.lastTabletSend = now
-    if (!ids || ids.size === 0) return
+    if (!ids || ids.size === 0) {
+      this.tabletBase = null
+      return
+    }
+    const view = change.view as PublicView
+    const parts = viewParts(view)
+    // Counts only: what changed since the view the tablets were last sent; anything else: the view.
+    // Either tells the time of sending, not of building (clients keep a clock offset).
+    const patch = !urgent && this.tabletBase ? publicPatch(this.tabletBase, view, parts, now) : null
+    const full: StateChanged = { ...change, serverTime: now }
+    this.tabletBase = parts
+    this.stats[patch ? 'tabletPatches' : 'tabletViews']++
+    const local = this.io.local.volatile
+    const send = (sockets: string[]) => (patch ? local.to(sockets).emit('state:patched', patch) : local.to(sockets).emit('state:changed', full))
     const all = [...ids]
+    const fanout = { stopped: false }
+    this.fanout = fanout
     let i = 0
     const step = () => {
-      this.io.local.volatile.to(all.slice(i, i + FANOUT_SLICE)).emit('state:changed', change)
+      if (fanout.stopped) return
+      send(all.slice(i, i + FANOUT_SLICE))
       i += FANOUT_SLICE
       if (i < all.length) setImmediate(step)
+      else this.fanout = null
     }
     step()
   }

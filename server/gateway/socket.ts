@@ -6,7 +6,7 @@ import { commands, SERVER_COMMANDS, type EngineCommand } from '../../shared/doma
 import { viewKindFor } from '../../shared/domain/views'
 import { ackError, type Lang } from '../../shared/errors'
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../../shared/protocol'
-import { describeIssues, handshakeSchema, schemas, type CommandName } from '../../shared/schemas'
+import { describeIssues, fastParsers, handshakeSchema, schemas, type CommandName } from '../../shared/schemas'
 import type { Config } from '../config'
 import { sha256, type Engine } from '../engine'
 import type { Store } from '../store/types'
@@ -119,10 +119,13 @@ export function attachGateway(deps: {
           }
         }
         const lang = socket.data.lang
+        broadcaster.commandsInFlight++
         try {
           if (!bucket.take()) return reply(ackError('RATE_LIMITED', {}, lang))
           const raw = args.length === 0 || args[0] === undefined || args[0] === null ? {} : args[0]
-          const parsed = schemas[name].safeParse(raw)
+          const fast = fastParsers[name] as ((r: unknown) => unknown) | undefined
+          const quick = fast?.(raw)
+          const parsed = quick !== undefined ? { success: true as const, data: quick } : schemas[name].safeParse(raw)
           if (!parsed.success) {
             const details = describeIssues(parsed.error)
             return reply(ackError('INVALID_PAYLOAD', { details: details.join('; ') }, lang, details))
@@ -160,6 +163,8 @@ export function attachGateway(deps: {
           // The stack only: an error object can carry the command's arguments (a ballot, say).
           console.error(`[gateway] ${name} failed: ${(err as Error)?.stack ?? String(err)}`)
           reply(ackError('INTERNAL', {}, lang))
+        } finally {
+          broadcaster.commandsInFlight--
         }
       }) as never)
     }

@@ -1,5 +1,6 @@
 // Attendance in a real browser: the desk scans a card (the scanner types the code and Enter into
-// the scanner field) and the hall display's 实到 changes.
+// the scanner field) and the hall display's 实到 changes, and so does a delegate's tablet (which gets
+// counts as patches of the view it holds, state:patched).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assertBuilt, launchBrowser, SIZES, testIdText, type BrowserSession } from '../helpers/browser'
 import { startHall, type Hall } from '../helpers/server'
@@ -23,7 +24,9 @@ describe('attendance in the browser', () => {
     const url = hall.server.url
     const display = await browser.open(url, '/display', hall.display.code, SIZES.display)
     const desk = await browser.open(url, '/desk', hall.secretariat.code, SIZES.desk)
+    const tablet = await browser.open(url, '/delegate', hall.delegates[200].code, SIZES.tablet)
     await expect.poll(() => testIdText(display.page, 'display-present')).toBe('0')
+    await expect.poll(() => testIdText(tablet.page, 'count-present')).toBe('0')
     expect(await testIdText(display.page, 'display-should')).toBe('251')
 
     const delegate = hall.delegates[7]
@@ -43,7 +46,19 @@ describe('attendance in the browser', () => {
     await expect.poll(() => desk.page.getByTestId('scan-feedback').getAttribute('data-kind')).toBe('error')
     expect(await testIdText(display.page, 'display-present')).toBe('1')
     await browser.screenshot(desk.page, 'attendance-desk-duplicate')
+
+    // Two more scans: the tablet follows (counts reach tablets at most once a second).
+    for (const d of [hall.delegates[8], hall.delegates[9]]) {
+      await input.fill(d.code)
+      await input.press('Enter')
+      await expect.poll(() => desk.page.getByTestId('scan-feedback').getAttribute('data-kind')).toBe('ok')
+      await expect.poll(() => testIdText(desk.page, 'scan-name')).toBe(d.name)
+    }
+    await expect.poll(() => testIdText(display.page, 'display-present')).toBe('3')
+    await expect.poll(() => testIdText(tablet.page, 'count-present'), { timeout: 5000 }).toBe('3')
+    await browser.screenshot(tablet.page, 'attendance-tablet')
     expect(display.errors).toEqual([])
     expect(desk.errors).toEqual([])
+    expect(tablet.errors).toEqual([])
   }, 120_000)
 })

@@ -146,9 +146,9 @@ export interface Tablet {
   me: OwnStatus | null
   /** Each own status received, with the local wall-clock time (Date.now()) it arrived. */
   meLog: Array<{ wall: number; me: OwnStatus | null }>
-  /** The highest view version seen, from snapshots and state:changed. */
+  /** The highest view version seen, from snapshots, state:changed and state:patched. */
   version: number
-  /** state:changed messages received. */
+  /** state:changed and state:patched messages received. */
   changed: number
   /** performance.now() of each disconnect and (re)connect. */
   disconnects: number[]
@@ -159,13 +159,13 @@ export interface Tablet {
 export interface TabletOptions {
   /** Source address (see tabletAddress), so a proxy can tell tablets apart. */
   localAddress?: string
-  /** Do not JSON-parse state:changed, only read its version (a hall of tablets on one load
+  /** Do not JSON-parse state:changed or state:patched, only read its version (a hall of tablets on one load
    * generator would spend its CPU parsing the same broadcast thousands of times). */
   lightweight?: boolean
   timeoutMs?: number
 }
 
-const CHANGED_PREFIX = '42["state:changed",'
+const CHANGED_PREFIXES = ['42["state:changed",', '42["state:patched",']
 
 export function connectTablet(url: string, login: LoginResult, opts: TabletOptions = {}): Promise<Tablet> {
   const socket: Client = ioc(url, {
@@ -196,7 +196,7 @@ export function connectTablet(url: string, login: LoginResult, opts: TabletOptio
       transport.__wrapped = true
       const onData = transport.onData.bind(transport)
       transport.onData = (d: unknown) => {
-        if (typeof d === 'string' && d.startsWith(CHANGED_PREFIX)) {
+        if (typeof d === 'string' && CHANGED_PREFIXES.some((prefix) => d.startsWith(prefix))) {
           t.changed++
           const m = /"version":(\d+)/.exec(d.slice(0, 80))
           if (m) t.version = Math.max(t.version, Number(m[1]))
@@ -211,6 +211,10 @@ export function connectTablet(url: string, login: LoginResult, opts: TabletOptio
     socket.on('state:changed', (c) => {
       t.changed++
       t.version = Math.max(t.version, c.version)
+    })
+    socket.on('state:patched', (p) => {
+      t.changed++
+      t.version = Math.max(t.version, p.version)
     })
   }
   socket.on('state:snapshot', (snap) => {

@@ -19,3 +19,11 @@ export function acceptSnapshot(g: VersionGate, version: number): boolean {
 export function acceptChange(g: VersionGate, version: number): boolean {
   return !g.resync && version >= g.version
 }
+
+/** What a tablet does with a count-only patch (`state:patched`): apply it to the view it holds, drop
+ * it (older than what is shown, or a snapshot is on its way), or ask for a snapshot because the
+ * patch is for a view it never got (a dropped frame). */
+export function patchAction(g: VersionGate, held: number | null, p: { version: number; baseVersion: number }): 'apply' | 'ignore' | 'sync' {
+  if (g.resync || held === null || p.version < g.version) return 'ignore'
+  return held === p.baseVersion || held === p.version ? 'apply' : 'sync'
+}

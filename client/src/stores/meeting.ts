@@ -11,11 +11,13 @@ import type {
   PublicView,
   Snapshot,
   StateChanged,
+  StatePatched,
   ViewKind,
 } from '@shared/protocol'
+import { applyPublicPatch } from '@shared/domain/view-patch'
 import { currentSocket, deliverLocally, ensureSocket, onSocket, type AppSocket } from '../socket'
 import { useSessionStore } from './session'
-import { acceptChange, acceptSnapshot, initialGate } from '../logic/versions'
+import { acceptChange, acceptSnapshot, initialGate, patchAction } from '../logic/versions'
 import { addSample, bestOffset, sampleFromPing, sampleFromPush, type ClockSample } from '../logic/clock'
 import { isAckError, offlineError, timeoutError, toClientError, type ClientError, type Result } from '../logic/errors'
 
@@ -79,6 +81,21 @@ export const useMeetingStore = defineStore('meeting', () => {
     version.value = c.version
   }
 
+  /** Tablets: counts as a patch of the view held; a patch for a view never received brings a snapshot. */
+  let patchSync: Promise<void> | null = null
+  function applyPatch(s: AppSocket, p: StatePatched): void {
+    const held = kind.value === 'public' && view.value ? (view.value as PublicView) : null
+    const action = patchAction(gate, held?.version ?? null, p)
+    const next = action === 'apply' && held ? applyPublicPatch(held, p) : null
+    if (next) {
+      gate.version = p.version
+      view.value = next
+      version.value = p.version
+    } else if (action === 'sync' && !patchSync) {
+      patchSync = requestSync(s, true).finally(() => (patchSync = null))
+    }
+  }
+
   async function ping(s: AppSocket): Promise<void> {
     for (let i = 0; i < 3 && s.connected; i++) {
       const sent = Date.now()
@@ -132,6 +149,7 @@ export const useMeetingStore = defineStore('meeting', () => {
     })
     s.on('state:snapshot', applySnapshot)
     s.on('state:changed', applyChange)
+    s.on('state:patched', (p) => applyPatch(s, p))
     s.on('me:updated', (m) => {
       me.value = m
     })

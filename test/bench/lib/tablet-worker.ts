@@ -61,7 +61,7 @@ async function reconnect(t: Tablet, attempt: number): Promise<void> {
   if (t.closing || !t.token) return
   t.nodeIdx = (t.nodeIdx + 1) % nodes.length
   try {
-    const c = await connect(nodes[t.nodeIdx], t.token, t.personId, { timeoutMs: 10_000, skip: ['state:changed'] })
+    const c = await connect(nodes[t.nodeIdx], t.token, t.personId, { timeoutMs: 10_000, skip: ['state:changed', 'state:patched'] })
     t.reconnects++
     t.reconnectedAt = Date.now()
     attach(t, c)
@@ -112,7 +112,7 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       const byIndex = new Map(tablets.map((t) => [t.index, t]))
       const out = await connectMany(
         req.creds.map((c) => ({ node: { url: nodes[c.index % nodes.length] } as ServerNode, cred: { personId: c.personId, code: c.code } })),
-        { rate: req.rate, concurrency: req.concurrency, skip: ['state:changed'], label: `worker ${process.pid}` },
+        { rate: req.rate, concurrency: req.concurrency, skip: ['state:changed', 'state:patched'], label: `worker ${process.pid}` },
       )
       const ms: number[] = []
       const errors: Record<string, number> = {}
@@ -172,7 +172,7 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       return { type: 'ack', id: req.id, ack: r.ack, error: r.error, ms: r.ms }
     }
     case 'rx': {
-      // What the tablets received so far: frames, bytes, state:changed.
+      // What the tablets received so far: frames, bytes, views (state:changed and state:patched).
       let frames = 0
       let bytes = 0
       let changed = 0
@@ -180,7 +180,7 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
         if (!t.client) continue
         frames += t.client.frames
         bytes += t.client.bytes
-        changed += t.client.events.get('state:changed') ?? 0
+        changed += (t.client.events.get('state:changed') ?? 0) + (t.client.events.get('state:patched') ?? 0)
       }
       return { type: 'rx', id: req.id, tablets: live().length, frames, bytes, changed }
     }
