@@ -10,6 +10,7 @@ import type { Config } from './config'
 import { Engine } from './engine'
 import { Broadcaster, type IO } from './gateway/broadcast'
 import { attachGateway } from './gateway/socket'
+import { receivedNotifier } from './gateway/received'
 import { Sessions } from './gateway/sessions'
 import { buildHttp } from './http/routes'
 import { isOriginAllowed } from './http/origin'
@@ -96,7 +97,14 @@ export async function createApp(deps: { config: Config; store: Store; documents?
   polls = new PollService(engine, store.ballots, () => broadcaster.poke())
   await polls.start()
   const sessions = new Sessions(store, engine, io)
-  attachGateway({ io, engine, store, config, broadcaster, sessions, polls })
+  // Multi-node: the voter's other devices may sit on another node; a connection of its own listens.
+  const receivedSub = adapterClients.length ? adapterClients[0].duplicate() : null
+  receivedSub?.on('error', () => {})
+  const received = await receivedNotifier(
+    io,
+    receivedSub ? { pub: adapterClients[0], sub: receivedSub, channel: `${config.redisPrefix}ballots-received` } : null,
+  )
+  attachGateway({ io, engine, store, config, broadcaster, sessions, polls, received })
   const documents = deps.documents ?? (await openDocumentStore(config, store))
   expressApp = buildHttp({ config, engine, store, sessions, version: VERSION, documents })
 
@@ -121,6 +129,7 @@ export async function createApp(deps: { config: Config; store: Store; documents?
     },
     async close() {
       broadcaster.close()
+      received.close()
       polls.stop()
       engine.stop()
       await new Promise<void>((resolve) => io.close(() => resolve()))

@@ -53,10 +53,12 @@ function countsOnly(events: StoredEvent[]): boolean {
 /** Count-only views to tablets: at most this many frames a second per node (see sendToTablets). */
 const TABLET_FRAMES_PER_S = 2500
 
-/** A count-only view to tablets waits while this many commands are in flight on this node (a burst
- * of ballots or check-ins): 3000 frames of turnout would otherwise sit between the voters and their
- * acks. It waits at most TABLET_DEFER_MAX_MS past its due time. */
+/** A count-only patch to tablets waits while the node is in a burst of commands (a whole hall
+ * casting at once): this many in flight, or this many received within the last 100 ms. 3000 frames
+ * of turnout would otherwise sit between the last voters and their acks. It waits at most
+ * TABLET_DEFER_MAX_MS past its due time. */
 const TABLET_DEFER_IN_FLIGHT = 32
+const TABLET_DEFER_RECENT = 100
 const TABLET_DEFER_MAX_MS = 3000
 const TABLET_DEFER_STEP_MS = 50
 
@@ -85,6 +87,8 @@ export class Broadcaster {
   private knownIds = new Set<string>()
   /** Commands this node has received and not yet acked (kept by the gateway). */
   commandsInFlight = 0
+  /** Commands received in the current and the previous 100 ms window. */
+  private recent = { window: 0, current: 0, previous: 0 }
   /** When the owed count-only tablet view first became due (0: none is waiting for a quiet moment). */
   private tabletDueSince = 0
   /** Counters for the benchmarks. */
@@ -106,6 +110,30 @@ export class Broadcaster {
       personsTouchedBySpeech(events, state, this.meDirty)
       this.schedule()
     })
+  }
+
+  /** The gateway received a command; commandDone() follows when it has been answered. */
+  commandStarted(): void {
+    this.commandsInFlight++
+    const w = Math.floor(Date.now() / 100)
+    if (w !== this.recent.window) {
+      this.recent.previous = w === this.recent.window + 1 ? this.recent.current : 0
+      this.recent.current = 0
+      this.recent.window = w
+    }
+    this.recent.current++
+  }
+
+  commandDone(): void {
+    this.commandsInFlight--
+  }
+
+  /** In a burst of commands: acks before counts. */
+  private busy(now: number): boolean {
+    if (this.commandsInFlight >= TABLET_DEFER_IN_FLIGHT) return true
+    const w = Math.floor(now / 100)
+    const recent = w === this.recent.window ? Math.max(this.recent.current, this.recent.previous) : w === this.recent.window + 1 ? this.recent.current : 0
+    return recent >= TABLET_DEFER_RECENT
   }
 
   /** Something outside the log changed (turnout): push fresh views. */
@@ -210,7 +238,7 @@ export class Broadcaster {
     if (!this.tabletUrgent && wait <= 0) {
       // Due, but the node is busy acking a burst: the counts can wait a moment, the voters cannot.
       if (!this.tabletDueSince) this.tabletDueSince = now
-      if (this.commandsInFlight >= TABLET_DEFER_IN_FLIGHT && now - this.tabletDueSince < TABLET_DEFER_MAX_MS) {
+      if (this.busy(now) && now - this.tabletDueSince < TABLET_DEFER_MAX_MS) {
         wait = TABLET_DEFER_STEP_MS
         this.stats.tabletViewsDeferred++
       }

@@ -11,6 +11,7 @@ import type { Config } from '../config'
 import { sha256, type Engine } from '../engine'
 import type { Store } from '../store/types'
 import { rooms, type Broadcaster, type IO } from './broadcast'
+import type { ReceivedNotifier } from './received'
 import { TokenBucket } from './rate-limit'
 import type { Sessions } from './sessions'
 import type { PollService } from '../polls'
@@ -32,6 +33,8 @@ export function attachGateway(deps: {
   broadcaster: Broadcaster
   sessions: Sessions
   polls: PollService
+  /** Tells a voter's other devices (on any node) that the ballot was received. */
+  received: ReceivedNotifier
 }): void {
   const { io, engine, store, config, broadcaster, sessions, polls } = deps
 
@@ -119,7 +122,7 @@ export function attachGateway(deps: {
           }
         }
         const lang = socket.data.lang
-        broadcaster.commandsInFlight++
+        broadcaster.commandStarted()
         try {
           if (!bucket.take()) return reply(ackError('RATE_LIMITED', {}, lang))
           const raw = args.length === 0 || args[0] === undefined || args[0] === null ? {} : args[0]
@@ -142,7 +145,7 @@ export function attachGateway(deps: {
               const { pollId, round } = res.result as { pollId: string; round: number }
               // The voter's other devices learn the ballot was received (this one has the ack); nobody
               // else does.
-              socket.to(rooms.person(actor.personId)).emit('ballot:received', { pollId, round })
+              deps.received.notify(socket, { personId: actor.personId, pollId, round })
             }
             return reply({ ok: true, data: res.result })
           }
@@ -164,7 +167,7 @@ export function attachGateway(deps: {
           console.error(`[gateway] ${name} failed: ${(err as Error)?.stack ?? String(err)}`)
           reply(ackError('INTERNAL', {}, lang))
         } finally {
-          broadcaster.commandsInFlight--
+          broadcaster.commandDone()
         }
       }) as never)
     }

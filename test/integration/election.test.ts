@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ElectionCount } from '../../shared/domain/elections'
 import type { PollView } from '../../shared/domain/poll-views'
 import type { PublicView, StateChanged } from '../../shared/protocol'
-import { checkInDirect, latest, send, startHall, STORE_KINDS, type Hall } from '../helpers/server'
+import { io as ioc } from 'socket.io-client'
+import { checkInDirect, latest, send, startHall, STORE_KINDS, type Client, type Hall } from '../helpers/server'
 
 function key(): string {
   return Math.random().toString(36).slice(2, 12)
@@ -194,6 +195,27 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
     const r = hall.server.app.engine.state.polls.get(pollId)!.rounds[0]
     expect(r.returned).toBe(1)
+  })
+
+  it('the voter’s other device on the same node hears the ballot was received; the casting one and others do not', async () => {
+    const { chair, pollId, candidates } = await setUp()
+    const voters = hall.delegates.slice(0, 130)
+    await checkInDirect(hall.server.app, voters.map((d) => d.personId))
+    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const me = voters[9]
+    const first = await hall.connect(me.code)
+    // A second device with the same session (a second tab), and somebody else's tablet.
+    const second: Client = ioc(hall.server.url, { auth: { token: first.login.token }, transports: ['websocket'], forceNew: true })
+    hall.clients.push(second)
+    await new Promise((resolve) => second.once('state:snapshot', resolve))
+    const neighbour = await hall.connect(voters[10].code)
+    const heard = [first, { socket: second }, neighbour].map((t) => latest<{ pollId: string; round: number }>(t.socket, 'ballot:received'))
+    const marks = Object.fromEntries(candidates.map((c) => [c.id, 'abstain']))
+    expect((await send(first.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: key() })).ok).toBe(true)
+    await vi.waitFor(() => expect(heard[1].value).toEqual({ pollId, round: 1 }))
+    await new Promise((r) => setTimeout(r, 200))
+    expect(heard[0].value).toBeNull()
+    expect(heard[2].value).toBeNull()
   })
 
   it('a retry with the same idempotency key gets the same ack, not a second ballot', async () => {
