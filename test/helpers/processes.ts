@@ -136,7 +136,7 @@ export async function startNode(env: Record<string, string>, opts: { port?: numb
 async function waitHealthy(n: NodeProcess): Promise<void> {
   await waitFor(
     async () => {
-      if (n.child.exitCode !== null) throw new Error(`node exited: ${n.output().slice(-2000)}`)
+      if (n.child.exitCode !== null) throw new Error(`node exited (code ${n.child.exitCode}): ${n.output().slice(-2000)}`)
       const r = await fetch(`${n.url}/healthz`)
       return r.ok
     },

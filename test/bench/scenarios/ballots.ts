@@ -95,15 +95,37 @@ const scenario: Scenario = {
     const es0 = await engineStats(cluster)
     const tWin0 = performance.now()
 
+    /** CPU seconds spent while `fn` ran: by the server processes (and Redis), by the load generator's
+     * workers, and by the whole machine; on 2 cores a burst is over when both are used up. */
+    const cpuOf = async <T>(fn: () => Promise<T>): Promise<{ value: T; cpu: Record<string, number | null> }> => {
+      const lgA = await pool.all<StatusReply>({ type: 'status' })
+      const srvA = ourPids.map((p) => cpuSeconds(p) ?? 0)
+      const mA = machineCpu()
+      const value = await fn()
+      const mB = machineCpu()
+      const srvB = ourPids.map((p) => cpuSeconds(p) ?? 0)
+      const lgB = await pool.all<StatusReply>({ type: 'status' })
+      const lg = lgB.reduce((a, x, i) => a + (x.cpu.user + x.cpu.system - lgA[i].cpu.user - lgA[i].cpu.system) / 1e6, 0)
+      return {
+        value,
+        cpu: {
+          server_s: round(srvB.reduce((a, x, i) => a + x - srvA[i], 0), 2),
+          loadgen_s: round(lg, 2),
+          machine_busy_s: mA && mB ? round(mB.busy - mA.busy, 2) : null,
+        },
+      }
+    }
+
     partial.phase = 'ping burst'
-    const ping = mergeTimed(await pool.all<TimedReply>({ type: 'ping', burst: true, at: wall() + 300, seed: o.seed }))
+    const pingRun = await cpuOf(() => pool.all<TimedReply>({ type: 'ping', burst: true, at: wall() + 300, seed: o.seed }))
+    const ping = mergeTimed(pingRun.value)
     const pingS = summarize(ping.ms)
     log(`ping burst: ${ping.acked}/${ping.sent} acked, p50 ${pingS.p50} ms, p99 ${pingS.p99} ms, ${round(ping.perS, 0)}/s`)
     await sleep(1500)
 
     partial.phase = 'ballot burst'
     const rx0 = await received(pool)
-    const castReplies = await pool.all<TimedReply & { tally: Tally }>({
+    const castRun = await cpuOf(() => pool.all<TimedReply & { tally: Tally }>({
       type: 'cast',
       pollId,
       round: opened.round,
@@ -113,7 +135,8 @@ const scenario: Scenario = {
       burst: true,
       at: wall() + 300,
       seed: o.seed,
-    })
+    }))
+    const castReplies = castRun.value
     const ballots = mergeTimed(castReplies)
     const expected: Tally = {}
     for (const r of castReplies)
@@ -220,6 +243,10 @@ const scenario: Scenario = {
       ping2_ack_p99_ms: summarize(ping2.ms).p99,
       ping_burst_s: ping.lastAck !== null && ping.firstSend !== null ? round((ping.lastAck - ping.firstSend) / 1000, 2) : null,
       ratio: round(ratio, 2),
+      // CPU seconds used during the first ping burst and during the ballot burst (each measured from
+      // just before the burst's start signal to its last ack).
+      cpu_ping_burst: pingRun.cpu,
+      cpu_ballot_burst: castRun.cpu,
       turnout_on_display_after_last_ack_ms: turnoutLag.map((x) => round(x, 0)),
       close_ack_ms: round(closeAck.ms, 0),
       close_to_display_ms: round(closeMax, 0),
