@@ -160,10 +160,15 @@ export function openRedisBallotBox(redis: Redis, prefix: string): BallotBox {
     queues.delete(roundKey)
     const k = ballotKeys(prefix, roundKey)
     const n = batch.length
-    const order = shuffledIndexes(n)
+    // One draw for the batch: 4 bytes per shuffle step, then 6 (score) and 16 (id) per ballot.
+    const rnd = randomBytes(n * 26)
+    const order = shuffledIndexes(n, rnd)
     const args: string[] = [String(n)]
     for (const c of batch) args.push(c.voterId, c.idem)
-    for (const i of order) args.push(String(randomBytes(6).readUIntBE(0, 6)), `${randomBytes(16).toString('hex')}|${batch[i].ballot}`)
+    order.forEach((i, k) => {
+      const at = n * 4 + k * 22
+      args.push(String(rnd.readUIntBE(at, 6)), `${rnd.toString('hex', at + 6, at + 22)}|${batch[i].ballot}`)
+    })
     for (const i of order) args.push(String(i + 1))
     try {
       const out = await call(() => r.cmBoxCastMany(k.state, k.roll, k.voted, k.ballots, ...args))
@@ -218,11 +223,12 @@ export function openRedisBallotBox(redis: Redis, prefix: string): BallotBox {
   }
 }
 
-/** A uniformly random permutation of 0..n-1 (Fisher–Yates with crypto randomness). */
-function shuffledIndexes(n: number): number[] {
+/** A uniformly random permutation of 0..n-1 (Fisher–Yates with crypto randomness: 4 bytes of `rnd`
+ * per step). */
+function shuffledIndexes(n: number, rnd: Buffer): number[] {
   const a = Array.from({ length: n }, (_, i) => i)
   for (let i = n - 1; i > 0; i--) {
-    const j = randomBytes(4).readUInt32LE() % (i + 1)
+    const j = rnd.readUInt32LE(i * 4) % (i + 1)
     ;[a[i], a[j]] = [a[j], a[i]]
   }
   return a

@@ -19,6 +19,9 @@
 // 7. The published count (as the display shows it) against the acks: lost = acked ballots missing
 //    from count.returned, duplicates = counted beyond the acks; per-candidate for/against/abstain
 //    against the sum of the acked ballots.
+// 8. cpu_ping_burst / cpu_ballot_burst: CPU seconds the server processes (and Redis), the load
+//    generator's workers and the whole machine used from just before each burst to its last ack. On
+//    2 cores, machine_busy_s near 2 × the burst's length means the burst ended when the cores did.
 import { performance } from 'node:perf_hooks'
 import os from 'node:os'
 import type { ElectionCount } from '../../../shared/domain/elections'
