@@ -7,6 +7,8 @@
 // client of the real tablet page would (first try after 0.5-1.5 s, then doubling up to 5 s), each
 // try going to the next node of the list, with the same token (sessions live in Redis, so every node
 // accepts it). What a tablet behind nginx with proxy_next_upstream would see, minus the proxy hop.
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import { performance } from 'node:perf_hooks'
 import { command, connect, type BenchClient, type Timed } from './client'
 import { connectMany } from './hall'
@@ -14,6 +16,12 @@ import type { ServerNode } from './cluster'
 import { electionBallot, idemKey, prng, type Mark, type Tally } from './session'
 import { sleep } from './log'
 import type { TimedReply, WorkerReply, WorkerRequest } from './workers'
+
+/** A full collection on request (gc is not exposed to forked workers by default). */
+const collect: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc')
+  return vm.runInNewContext('gc') as () => void
+})()
 
 interface Tablet {
   index: number
@@ -183,6 +191,11 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
         changed += (t.client.events.get('state:changed') ?? 0) + (t.client.events.get('state:patched') ?? 0)
       }
       return { type: 'rx', id: req.id, tablets: live().length, frames, bytes, changed }
+    }
+    case 'gc': {
+      const t0 = performance.now()
+      collect()
+      return { type: 'collected', id: req.id, ms: performance.now() - t0 }
     }
     case 'status': {
       const perNode = nodes.map(() => 0)

@@ -17,6 +17,8 @@ export type WorkerRequest =
   | { type: 'command'; id: number; index: number; event: string; payload: unknown }
   | { type: 'rx'; id: number }
   | { type: 'status'; id: number; since?: number }
+  /** A full garbage collection in the worker, so that a measured burst does not meet one. */
+  | { type: 'gc'; id: number }
   | { type: 'close'; id: number }
 
 /** When each tablet sends: all in one loop at wall time `at` (burst), or each at a uniform random
@@ -71,6 +73,7 @@ export type WorkerReply =
   | StatusReply
   | { type: 'rx'; id: number; tablets: number; frames: number; bytes: number; changed: number }
   | { type: 'closed'; id: number }
+  | { type: 'collected'; id: number; ms: number }
   | { type: 'error'; id: number; error: string }
 
 type Req = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never

@@ -19,6 +19,8 @@
 // 7. The published count (as the display shows it) against the acks: lost = acked ballots missing
 //    from count.returned, duplicates = counted beyond the acks; per-candidate for/against/abstain
 //    against the sum of the acked ballots.
+// Before each burst (both no-op bursts and the ballots) the load generator's workers run a full
+// garbage collection, so their own collections do not land in one burst and not the other.
 // 8. cpu_ping_burst / cpu_ballot_burst: CPU seconds the server processes (and Redis), the load
 //    generator's workers and the whole machine used from just before each burst to its last ack. On
 //    2 cores, machine_busy_s near 2 × the burst's length means the burst ended when the cores did.
@@ -101,6 +103,10 @@ const scenario: Scenario = {
     /** CPU seconds spent while `fn` ran: by the server processes (and Redis), by the load generator's
      * workers, and by the whole machine; on 2 cores a burst is over when both are used up. */
     const cpuOf = async <T>(fn: () => Promise<T>): Promise<{ value: T; cpu: Record<string, number | null> }> => {
+      // The load generator shares the two cores with the server: each burst (the no-op ones as well
+      // as the ballots) starts on its freshly collected heaps, so that its own collections do not
+      // decide which burst looks slower.
+      await pool.all({ type: 'gc' })
       const lgA = await pool.all<StatusReply>({ type: 'status' })
       const srvA = ourPids.map((p) => cpuSeconds(p) ?? 0)
       const mA = machineCpu()
@@ -163,6 +169,7 @@ const scenario: Scenario = {
     // third from run to run; the ratio uses the mean of the two.
     await sleep(1500)
     partial.phase = 'ping burst 2'
+    await pool.all({ type: 'gc' })
     const ping2 = mergeTimed(await pool.all<TimedReply>({ type: 'ping', burst: true, at: wall() + 300, seed: o.seed + 1 }))
     const ceiling = ping.perS && ping2.perS ? (ping.perS + ping2.perS) / 2 : (ping.perS ?? ping2.perS)
     log(`ping burst 2: ${ping2.acked}/${ping2.sent} acked, p99 ${summarize(ping2.ms).p99} ms, ${round(ping2.perS, 0)}/s`)
