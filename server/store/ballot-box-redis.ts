@@ -69,8 +69,9 @@ return out
 
 /** How long a node gathers casts before sending them as one batch (ms). */
 export const CAST_BATCH_MS = 15
-/** Keeps one script's arguments well within Lua's limits. */
-const MAX_BATCH = 1000
+/** Keeps one script's arguments well within Lua's limits, and has a hall that casts at once written
+ * as it is read rather than in a few large scripts at the end. */
+const MAX_BATCH = 256
 
 interface PendingCast {
   voterId: string
