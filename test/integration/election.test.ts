@@ -38,6 +38,15 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     return { chair, pollId: created.data.pollId, candidates: created.data.spec.candidates, scrutineers: [s1, s2] }
   }
 
+  /** setUp, 130 delegates checked in, and the round open. */
+  async function openRound() {
+    const poll = await setUp()
+    const voters = hall.delegates.slice(0, 130)
+    await checkInDirect(hall.server.app, voters.map((d) => d.personId))
+    expect((await send(poll.chair.socket, 'poll:open', { pollId: poll.pollId })).ok).toBe(true)
+    return { ...poll, voters }
+  }
+
   it('runs a round from opening to publication', async () => {
     const { chair, pollId, candidates, scrutineers } = await setUp()
     // Listed by surname strokes: 丁 (2) before 王 (4) before 李 (7).
@@ -98,10 +107,7 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
   })
 
   it('exports the anonymised ballots, which verify against the log and fail when altered', async () => {
-    const { chair, pollId, candidates } = await setUp()
-    const voters = hall.delegates.slice(0, 130)
-    await checkInDirect(hall.server.app, voters.map((d) => d.personId))
-    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const { chair, pollId, candidates, voters } = await openRound()
     const writeIn = hall.delegates[200].personId
     const tablets = await Promise.all(voters.slice(0, 8).map((d) => hall.connect(d.code)))
     for (const [i, t] of tablets.entries()) {
@@ -180,10 +186,7 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
   })
 
   it('one delegate casting many times at once over two sockets yields one ballot', async () => {
-    const { chair, pollId, candidates } = await setUp()
-    const voters = hall.delegates.slice(0, 130)
-    await checkInDirect(hall.server.app, voters.map((d) => d.personId))
-    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const { chair, pollId, candidates, voters } = await openRound()
     const me = voters[5]
     const a = await hall.connect(me.code)
     const marks = Object.fromEntries(candidates.map((c) => [c.id, 'for']))
@@ -198,10 +201,7 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
   })
 
   it('the voter’s other device on the same node hears the ballot was received; the casting one and others do not', async () => {
-    const { chair, pollId, candidates } = await setUp()
-    const voters = hall.delegates.slice(0, 130)
-    await checkInDirect(hall.server.app, voters.map((d) => d.personId))
-    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const { pollId, candidates, voters } = await openRound()
     const me = voters[9]
     const first = await hall.connect(me.code)
     // A second device with the same session (a second tab), and somebody else's tablet.
@@ -219,9 +219,7 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
   })
 
   it('a retry with the same idempotency key gets the same ack, not a second ballot', async () => {
-    const { chair, pollId, candidates } = await setUp()
-    await checkInDirect(hall.server.app, hall.delegates.slice(0, 130).map((d) => d.personId))
-    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const { chair, pollId, candidates } = await openRound()
     const t = await hall.connect(hall.delegates[3].code)
     const marks = Object.fromEntries(candidates.map((c) => [c.id, 'abstain']))
     const k = key()
