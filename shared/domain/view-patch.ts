@@ -65,11 +65,20 @@ export function publicPatch(base: ViewParts, next: PublicView, nextParts: ViewPa
   return { kind: 'public', version: next.version, baseVersion: base.version, serverTime, set: set as StatePatched['set'], polls, turnout }
 }
 
+/**
+ * Whether a patch applies to a view at `held`: from its base to its own version. Between two patches
+ * the log held counts alone (anything else makes the next send a whole view), and the patch carries
+ * every count in full, so a view taken in between (a snapshot after a reconnect) is brought to the
+ * patch's version as exactly as the base is. The same version applies too: turnout moves without one.
+ */
+export function patchApplies(held: number, p: Pick<StatePatched, 'baseVersion' | 'version'>): boolean {
+  return held >= p.baseVersion && held <= p.version
+}
+
 /** The tablet's view with the patch applied, or null when the patch is not for the view it holds
- * (then it asks for a snapshot). A patch to the version it already holds is applied too: the counts
- * outside the log (turnout) move without a new version. */
+ * (then it asks for a snapshot). */
 export function applyPublicPatch(view: PublicView, p: StatePatched): PublicView | null {
-  if (view.version !== p.baseVersion && view.version !== p.version) return null
+  if (!patchApplies(view.version, p)) return null
   const out = { ...view, ...p.set, version: p.version } as PublicView
   if (!p.set.polls) {
     const byId = new Map(p.polls.map((x) => [x.id, x]))

@@ -97,6 +97,18 @@ describe('public view patches', () => {
     expect(patchAction(initialGate(), null, missed)).toBe('ignore')
   })
 
+  it('a view taken between two patches (a snapshot after a reconnect) takes the next patch exactly', () => {
+    const a = view(s, 1)
+    const s2 = ok(run(s, 'attendance:checkIn', { personId: delegates[172] }, DESK, ctx)).state
+    const between = view(s2, 4)
+    const s3 = ok(run(s2, 'attendance:checkIn', { personId: delegates[173] }, DESK, ctx)).state
+    const c = view(s3, 6)
+    const patch = wire(publicPatch(viewParts(a), c, viewParts(c), 1))
+    expect(patch.baseVersion).toBeLessThan(between.version)
+    expect(patchAction({ version: between.version, resync: false }, between.version, patch)).toBe('apply')
+    expect(applyPublicPatch(wire(between), patch)).toEqual(wire(c))
+  })
+
   it('applied in sequence over many check-ins and turnout moves, the tablet never drifts', () => {
     let st = s
     let held = wire(view(st, 0))

@@ -1,5 +1,6 @@
 // Ordering of server messages: each carries the log version it reflects; an older one arriving late
 // (another node, a coalesced push) must not overwrite newer state.
+import { patchApplies } from '../../../shared/domain/view-patch'
 
 export interface VersionGate {
   version: number
@@ -25,5 +26,5 @@ export function acceptChange(g: VersionGate, version: number): boolean {
  * patch is for a view it never got (a dropped frame). */
 export function patchAction(g: VersionGate, held: number | null, p: { version: number; baseVersion: number }): 'apply' | 'ignore' | 'sync' {
   if (g.resync || held === null || p.version < g.version) return 'ignore'
-  return held === p.baseVersion || held === p.version ? 'apply' : 'sync'
+  return patchApplies(held, p) ? 'apply' : 'sync'
 }
