@@ -147,6 +147,7 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
       const tally: Tally = {}
       const marks: Record<Mark, number> = { for: 0, against: 0, abstain: 0 }
       const ballots = new Map<number, { marks: Record<string, Mark> } | { mark: Mark }>()
+      const acked: number[] = []
       const res = await run(
         req,
         'ballot:cast',
@@ -160,17 +161,21 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
           ballots.set(t.index, ballot)
           return { pollId: req.pollId, round: req.round, ballot, idempotencyKey: idemKey() }
         },
+        // The tally of what was acked is the bench's bookkeeping, not a tablet's work: noted here,
+        // summed once the burst is over.
         (t, r) => {
-          if (!r.ack?.ok) return
-          const b = ballots.get(t.index)!
-          if ('mark' in b) marks[b.mark]++
-          else
-            for (const [id, m] of Object.entries(b.marks)) {
-              const row = (tally[id] ??= { for: 0, against: 0, abstain: 0 })
-              row[m]++
-            }
+          if (r.ack?.ok) acked.push(t.index)
         },
       )
+      for (const i of acked) {
+        const b = ballots.get(i)!
+        if ('mark' in b) marks[b.mark]++
+        else
+          for (const [id, m] of Object.entries(b.marks)) {
+            const row = (tally[id] ??= { for: 0, against: 0, abstain: 0 })
+            row[m]++
+          }
+      }
       return { ...timedReply(req.id, res, (x) => x.ack?.ok === true), tally, marks }
     }
     case 'command': {
