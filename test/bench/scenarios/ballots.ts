@@ -20,7 +20,8 @@
 //    from count.returned, duplicates = counted beyond the acks; per-candidate for/against/abstain
 //    against the sum of the acked ballots.
 // Before each burst (both no-op bursts and the ballots) the load generator's workers run a full
-// garbage collection, so their own collections do not land in one burst and not the other.
+// garbage collection, so their own collections do not land in one burst and not the other; each
+// worker sums the tally of its acked ballots after the burst, not in the ack callbacks.
 // 8. cpu_ping_burst / cpu_ballot_burst: CPU seconds the server processes (and Redis), the load
 //    generator's workers and the whole machine used from just before each burst to its last ack. On
 //    2 cores, machine_busy_s near 2 × the burst's length means the burst ended when the cores did.
