@@ -155,6 +155,7 @@ export const schemas = {
 } as const
 
 export type CommandName = keyof typeof schemas
+export type CommandPayload<C extends CommandName> = z.infer<(typeof schemas)[C]>
 
 const IDEM_KEY = /^[A-Za-z0-9_-]+$/
 const CAST_KEYS = new Set(['pollId', 'round', 'ballot', 'idempotencyKey'])
@@ -182,7 +183,6 @@ export const fastParsers: Partial<{ [C in CommandName]: (raw: unknown) => Comman
     return { pollId, round, ballot, idempotencyKey }
   },
 }
-export type CommandPayload<C extends CommandName> = z.infer<(typeof schemas)[C]>
 
 export const loginSchema = z.object({ code, lang: z.enum(['zh', 'en']).optional() }).strict()
 export const handshakeSchema = z

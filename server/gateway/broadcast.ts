@@ -74,9 +74,9 @@ export class Broadcaster {
   private lastFlush = 0
   /** Tablets: when they were last sent a view, whether one is owed, and whether it cannot wait. */
   private lastTabletSend = 0
-  private tabletOwed = false
   private tabletUrgent = false
   private tabletTimer: NodeJS.Timeout | null = null
+  /** The latest view owed to the tablets (null: they have the latest). */
   private tabletPending: StateChanged | null = null
   /** The view the tablets were last sent (as JSON parts): what the next patch is against. */
   private tabletBase: ViewParts | null = null
@@ -92,7 +92,7 @@ export class Broadcaster {
   /** When the owed count-only tablet view first became due (0: none is waiting for a quiet moment). */
   private tabletDueSince = 0
   /** Counters for the benchmarks. */
-  stats = { flushes: 0, tabletViewsDeferred: 0, tabletViews: 0, tabletPatches: 0 }
+  stats = { flushes: 0 }
 
   constructor(
     private readonly io: IO,
@@ -115,25 +115,28 @@ export class Broadcaster {
   /** The gateway received a command; commandDone() follows when it has been answered. */
   commandStarted(): void {
     this.commandsInFlight++
-    const w = Math.floor(Date.now() / 100)
-    if (w !== this.recent.window) {
-      this.recent.previous = w === this.recent.window + 1 ? this.recent.current : 0
-      this.recent.current = 0
-      this.recent.window = w
-    }
-    this.recent.current++
+    this.rollWindow(Date.now()).current++
   }
 
   commandDone(): void {
     this.commandsInFlight--
   }
 
+  /** The 100 ms window counters, moved on to the window `now` falls in. */
+  private rollWindow(now: number): { current: number; previous: number } {
+    const w = Math.floor(now / 100)
+    if (w !== this.recent.window) {
+      this.recent.previous = w === this.recent.window + 1 ? this.recent.current : 0
+      this.recent.current = 0
+      this.recent.window = w
+    }
+    return this.recent
+  }
+
   /** In a burst of commands: acks before counts. */
   private busy(now: number): boolean {
-    if (this.commandsInFlight >= TABLET_DEFER_IN_FLIGHT) return true
-    const w = Math.floor(now / 100)
-    const recent = w === this.recent.window ? Math.max(this.recent.current, this.recent.previous) : w === this.recent.window + 1 ? this.recent.current : 0
-    return recent >= TABLET_DEFER_RECENT
+    const r = this.rollWindow(now)
+    return this.commandsInFlight >= TABLET_DEFER_IN_FLIGHT || Math.max(r.current, r.previous) >= TABLET_DEFER_RECENT
   }
 
   /** Something outside the log changed (turnout): push fresh views. */
@@ -181,7 +184,6 @@ export class Broadcaster {
     // server memory; the next view (or its periodic version check) brings it up to date.
     const publicChange = { kind: 'public' as const, version: s.version, serverTime, view: pub }
     local.volatile.to(rooms.view('public')).emit('state:changed', publicChange)
-    this.tabletOwed = true
     this.sendToTablets(publicChange)
     const chair = chairView(s, sum, extras)
     local.to(rooms.view('chair')).emit('state:changed', { kind: 'chair', version: s.version, serverTime, view: chair })
@@ -240,7 +242,6 @@ export class Broadcaster {
       if (!this.tabletDueSince) this.tabletDueSince = now
       if (this.busy(now) && now - this.tabletDueSince < TABLET_DEFER_MAX_MS) {
         wait = TABLET_DEFER_STEP_MS
-        this.stats.tabletViewsDeferred++
       }
     }
     if (!this.tabletUrgent && wait > 0) {
@@ -248,7 +249,7 @@ export class Broadcaster {
         // The latest view built (every commit and turnout change flushes) goes out when due.
         this.tabletTimer = setTimeout(() => {
           this.tabletTimer = null
-          if (this.tabletOwed && this.tabletPending) this.sendToTablets(this.tabletPending)
+          if (this.tabletPending) this.sendToTablets(this.tabletPending)
         }, wait)
       }
       return
@@ -261,7 +262,6 @@ export class Broadcaster {
     this.tabletDueSince = 0
     this.tabletPending = null
     this.tabletUrgent = false
-    this.tabletOwed = false
     this.lastTabletSend = now
     if (!ids || ids.size === 0) {
       this.tabletBase = null
@@ -274,7 +274,6 @@ export class Broadcaster {
     const patch = !urgent && this.tabletBase ? publicPatch(this.tabletBase, view, parts, now) : null
     const full: StateChanged = { ...change, serverTime: now }
     this.tabletBase = parts
-    this.stats[patch ? 'tabletPatches' : 'tabletViews']++
     const local = this.io.local.volatile
     const send = (sockets: string[]) => (patch ? local.to(sockets).emit('state:patched', patch) : local.to(sockets).emit('state:changed', full))
     const all = [...ids]

@@ -11,7 +11,7 @@
 // with the unordered contents. README ("Secrecy") says what remains while a round is open.
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import type { BallotBox, CastOutcome } from './ballot-box'
+import { randomOrder, type BallotBox, type CastOutcome } from './ballot-box'
 import { StoreUnavailableError } from './types'
 
 export function ballotKeys(prefix: string, roundKey: string) {
@@ -163,7 +163,7 @@ export function openRedisBallotBox(redis: Redis, prefix: string): BallotBox {
     const n = batch.length
     // One draw for the batch: 4 bytes per shuffle step, then 6 (score) and 16 (id) per ballot.
     const rnd = randomBytes(n * 26)
-    const order = shuffledIndexes(n, rnd)
+    const order = randomOrder(n, rnd)
     const args: string[] = [String(n)]
     for (const c of batch) args.push(c.voterId, c.idem)
     order.forEach((i, k) => {
@@ -222,15 +222,4 @@ export function openRedisBallotBox(redis: Redis, prefix: string): BallotBox {
     },
     ballots: readBallots,
   }
-}
-
-/** A uniformly random permutation of 0..n-1 (Fisher–Yates with crypto randomness: 4 bytes of `rnd`
- * per step). */
-function shuffledIndexes(n: number, rnd: Buffer): number[] {
-  const a = Array.from({ length: n }, (_, i) => i)
-  for (let i = n - 1; i > 0; i--) {
-    const j = rnd.readUInt32LE(i * 4) % (i + 1)
-    ;[a[i], a[j]] = [a[j], a[i]]
-  }
-  return a
 }

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { BallotBox, CastOutcome, ClosedRound } from './ballot-box'
+import { randomOrder, type BallotBox, type CastOutcome, type ClosedRound } from './ballot-box'
 import { StoreUnavailableError } from './types'
 
 /** Idempotency keys are stored padded to this width, so the row never changes size. */
@@ -96,17 +96,14 @@ export function openSqliteBallotBox(file: string): BallotBox & { close(): void }
   let scheduled = false
   const flush = () => {
     scheduled = false
-    const batch = queue
+    const arrived = queue
     queue = []
-    if (batch.length === 0) return
+    if (arrived.length === 0) return
     // One draw for the batch: 4 bytes per shuffle step, then 16 per ballot id.
-    const n = batch.length
+    const n = arrived.length
     const rnd = randomBytes(n * 20)
     // Within a transaction, the order ballots are added in is not the order they arrived in.
-    for (let i = n - 1; i > 0; i--) {
-      const j = rnd.readUInt32LE(i * 4) % (i + 1)
-      ;[batch[i], batch[j]] = [batch[j], batch[i]]
-    }
+    const batch = randomOrder(n, rnd).map((i) => arrived[i])
     const ids = batch.map((_, i) => rnd.toString('hex', n * 4 + i * 16, n * 4 + i * 16 + 16))
     try {
       const outcomes = castTx.immediate(batch, ids)

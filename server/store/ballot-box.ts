@@ -31,3 +31,15 @@ export interface BallotBox {
   /** The stored ballot contents of a closed round (for the export and recounts). */
   ballots(roundKey: string): Promise<string[]>
 }
+
+/** A uniformly random order of 0..n-1 (Fisher–Yates), from 4 bytes of crypto randomness per step
+ * taken from the start of `rnd` (at least 4n bytes): both boxes store a batch in such an order, so
+ * that the order ballots are written in is not the order they were cast in. */
+export function randomOrder(n: number, rnd: Buffer): number[] {
+  const a = Array.from({ length: n }, (_, i) => i)
+  for (let i = n - 1; i > 0; i--) {
+    const j = rnd.readUInt32LE(i * 4) % (i + 1)
+    ;[a[i], a[j]] = [a[j], a[i]]
+  }
+  return a
+}

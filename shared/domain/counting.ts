@@ -57,17 +57,21 @@ export function eligibleWriteIn(s: MeetingState, listed: Set<string>) {
 /** Per election spec (specs are never changed in place, only replaced): what every cast checks against. */
 const electionLists = new WeakMap<object, { listed: Set<string>; candidateIds: string[] }>()
 
+function listsOf(spec: Extract<PollSpec, { kind: 'election' }>): { listed: Set<string>; candidateIds: string[] } {
+  let m = electionLists.get(spec)
+  if (!m) electionLists.set(spec, (m = { listed: new Set(listedPersons(spec)), candidateIds: spec.candidates.map((c) => c.id) }))
+  return m
+}
+
 /** The stored form of a ballot checkBallot returned: its canonical JSON (see digest.ts). */
 export function canonicalBallot(spec: PollSpec, checked: unknown): string {
-  const m = spec.kind === 'election' ? electionLists.get(spec) : undefined
-  return m ? canonicalElectionBallot(checked as ElectionBallot, m.candidateIds) : canonicalJson(checked)
+  return spec.kind === 'election' ? canonicalElectionBallot(checked as ElectionBallot, listsOf(spec).candidateIds) : canonicalJson(checked)
 }
 
 export function checkBallot(spec: PollSpec, ballot: unknown, s: MeetingState): { ok: true; ballot: unknown } | { ok: false; reason: string } {
   switch (spec.kind) {
     case 'election': {
-      let m = electionLists.get(spec)
-      if (!m) electionLists.set(spec, (m = { listed: new Set(listedPersons(spec)), candidateIds: spec.candidates.map((c) => c.id) }))
+      const m = listsOf(spec)
       return checkBallotShape(ballot, m.candidateIds, eligibleWriteIn(s, m.listed), m.listed)
     }
     case 'resolution':

@@ -75,15 +75,15 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null
 }
 
+/** The candidate ids as a set, per candidate list (lists are never changed in place). */
+const knownSets = new WeakMap<readonly string[], Set<string>>()
+
 /**
  * The structure of an election ballot, without the rules that need the roster (write-in
  * eligibility) or the voter's intent (every candidate marked): shared by the cast-time check and
  * the count. Returns a fresh ballot holding only the known fields, with write-ins sorted, so that a
  * published ballot carries the choices and nothing a voter could use to make it recognisable.
  */
-/** The candidate ids as a set, per candidate list (lists are never changed in place). */
-const knownSets = new WeakMap<readonly string[], Set<string>>()
-
 function parseElectionBallot(
   b: unknown,
   candidateIds: readonly string[],

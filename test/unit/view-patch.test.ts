@@ -36,6 +36,16 @@ describe('public view patches', () => {
   const key = roundKey(pollId, 1)
   const view = (st: MeetingState, turnout: number) => publicView(st, undefined, { turnout: new Map([[key, turnout]]) })
 
+  /** The public view now and after each further check-in (of delegates[first], delegates[first + 1],
+   * …), with these turnouts. */
+  function afterCheckIns(first: number, turnouts: number[]): PublicView[] {
+    let st = s
+    return turnouts.map((t, i) => {
+      if (i > 0) st = ok(run(st, 'attendance:checkIn', { personId: delegates[first + i - 1] }, DESK, ctx)).state
+      return view(st, t)
+    })
+  }
+
   /** Server side: the patch from `a` to `b`; tablet side: `a` (as received) with the patch applied. */
   function step(a: PublicView, b: PublicView) {
     const patch = wire(publicPatch(viewParts(a), b, viewParts(b), 123))
@@ -81,11 +91,7 @@ describe('public view patches', () => {
   })
 
   it('a patch for a view the tablet never got is not applied: the tablet asks for a snapshot', () => {
-    const a = view(s, 1)
-    const s2 = ok(run(s, 'attendance:checkIn', { personId: delegates[170] }, DESK, ctx)).state
-    const b = view(s2, 2)
-    const s3 = ok(run(s2, 'attendance:checkIn', { personId: delegates[171] }, DESK, ctx)).state
-    const c = view(s3, 3)
+    const [a, b, c] = afterCheckIns(170, [1, 2, 3])
     // The tablet holds a; the patch b -> c arrives (it missed a -> b).
     const missed = wire(publicPatch(viewParts(b), c, viewParts(c), 1))
     expect(applyPublicPatch(wire(a), missed)).toBeNull()
@@ -98,11 +104,7 @@ describe('public view patches', () => {
   })
 
   it('a view taken between two patches (a snapshot after a reconnect) takes the next patch exactly', () => {
-    const a = view(s, 1)
-    const s2 = ok(run(s, 'attendance:checkIn', { personId: delegates[172] }, DESK, ctx)).state
-    const between = view(s2, 4)
-    const s3 = ok(run(s2, 'attendance:checkIn', { personId: delegates[173] }, DESK, ctx)).state
-    const c = view(s3, 6)
+    const [a, between, c] = afterCheckIns(172, [1, 4, 6])
     const patch = wire(publicPatch(viewParts(a), c, viewParts(c), 1))
     expect(patch.baseVersion).toBeLessThan(between.version)
     expect(patchAction({ version: between.version, resync: false }, between.version, patch)).toBe('apply')
