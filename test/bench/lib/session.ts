@@ -227,16 +227,23 @@ export function electionInput(candidates: number, seats: number) {
 export type Mark = 'for' | 'against' | 'abstain'
 
 /** A valid election ballot for voter i: at most `seats` "for", the rest against or abstain. */
-export function electionBallot(candidateIds: string[], seats: number, seed: number): { marks: Record<string, Mark>; writeIns: string[] } {
+/** A random ballot: how many "for" (0..seats), which candidates get them, the rest against or
+ * abstain. `order` is the order of the marks in the object sent: the candidate list's (what the
+ * tablet sends) or a random one per ballot (a device that sends marks in the order they were made). */
+export function electionBallot(candidateIds: string[], seats: number, seed: number, order: MarkOrder = 'list'): { marks: Record<string, Mark>; writeIns: string[] } {
   const rand = prng(seed)
   const nFor = Math.floor(rand() * (seats + 1))
-  const order = candidateIds.map((id) => ({ id, k: rand() })).sort((a, b) => a.k - b.k)
-  const marks: Record<string, Mark> = {}
-  order.forEach((c, j) => {
-    marks[c.id] = j < nFor ? 'for' : rand() < 0.6 ? 'against' : 'abstain'
+  const shuffled = candidateIds.map((id) => ({ id, k: rand() })).sort((a, b) => a.k - b.k)
+  const chosen = new Map<string, Mark>()
+  shuffled.forEach((c, j) => {
+    chosen.set(c.id, j < nFor ? 'for' : rand() < 0.6 ? 'against' : 'abstain')
   })
+  const marks: Record<string, Mark> = {}
+  for (const id of order === 'list' ? candidateIds : shuffled.map((c) => c.id)) marks[id] = chosen.get(id)!
   return { marks, writeIns: [] }
 }
+
+export type MarkOrder = 'list' | 'click'
 
 export type Tally = Record<string, { for: number; against: number; abstain: number }>
 

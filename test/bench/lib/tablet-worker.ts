@@ -153,7 +153,7 @@ async function handle(req: WorkerRequest): Promise<WorkerReply> {
         'ballot:cast',
         (t) => {
           let ballot: { marks: Record<string, Mark>; writeIns: string[] } | { mark: Mark }
-          if (req.kind === 'election') ballot = electionBallot(req.candidateIds!, req.seats!, req.seed * 100_003 + t.index)
+          if (req.kind === 'election') ballot = electionBallot(req.candidateIds!, req.seats!, req.seed * 100_003 + t.index, req.markOrder)
           else {
             const x = prng(req.seed * 7919 + t.index)()
             ballot = { mark: x < 0.7 ? 'for' : x < 0.9 ? 'against' : 'abstain' }

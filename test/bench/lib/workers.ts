@@ -7,13 +7,13 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Cleanup } from './cleanup'
 import { log, sleep } from './log'
-import type { Mark, Tally } from './session'
+import type { Mark, MarkOrder, Tally } from './session'
 
 export type WorkerRequest =
   | { type: 'connect'; id: number; nodes: string[]; creds: Array<{ index: number; personId: string; code: string }>; rate: number; concurrency: number }
   | ({ type: 'checkin'; id: number } & Timing)
   | ({ type: 'ping'; id: number } & Timing)
-  | ({ type: 'cast'; id: number; pollId: string; round: number; kind: 'election' | 'resolution'; candidateIds?: string[]; seats?: number } & Timing)
+  | ({ type: 'cast'; id: number; pollId: string; round: number; kind: 'election' | 'resolution'; candidateIds?: string[]; seats?: number; markOrder?: MarkOrder } & Timing)
   | { type: 'command'; id: number; index: number; event: string; payload: unknown }
   | { type: 'rx'; id: number }
   | { type: 'status'; id: number; since?: number }
