@@ -112,7 +112,7 @@ export function evolve(s: MeetingState, e: StoredEvent): void {
       break
     case 'ballot.castOpen':
       s.namedBallots.set(namedBallotKey(ev.pollId, ev.n, ev.personId), ev.ballot)
-      s.namedTallies.set(roundKey(ev.pollId, ev.n), withBallot(s.namedTallies.get(roundKey(ev.pollId, ev.n)), s.persons.get(ev.personId)?.delegationId ?? '', ev.ballot))
+      s.namedTallies.set(roundKey(ev.pollId, ev.n), withBallot(s.namedTallies.get(roundKey(ev.pollId, ev.n)), ev.ballot))
       break
     default:
       if (ev.type.startsWith('poll.') || ev.type.startsWith('ballot.')) evolvePoll(s.polls, ev as PollEvent, e.at, e.seq)

@@ -2,8 +2,8 @@
 // and nothing else of a secret ballot; results appear once the chair publishes them. The chair sees
 // drafts and the count as soon as a round is closed; scrutineers see the count they must confirm.
 import { paperDifferences } from './poll-commands'
-import { currentRound, inElectorate, namedTally, type Poll, type PollSpec, type Round } from './polls'
-import type { MeetingState } from './types'
+import { currentRound, inElectorate, namedBallotKey, namedTally, roundKey, type Poll, type PollSpec, type Round } from './polls'
+import { CowMap, type MeetingState } from './types'
 
 export interface RoundView {
   n: number
@@ -149,27 +149,41 @@ function recusedNominees(s: MeetingState, p: Poll): string[] {
     .map((n) => n.id)
 }
 
-const electorateByDelegation = new WeakMap<readonly string[], Map<string, number>>()
+type DelegationRows = NonNullable<PollView['byDelegation']>
 
-/** A named vote's ballots grouped by the voters' delegations (the chair's live table): from the
- * running tally, and the electorate per delegation counted once per round. */
-function tallyByDelegation(s: MeetingState, p: Poll, r: Round): PollView['byDelegation'] {
-  let voters = electorateByDelegation.get(r.electorate)
-  if (!voters) {
-    voters = new Map()
-    for (const v of r.electorate) {
-      const dId = s.persons.get(v)?.delegationId ?? ''
-      voters.set(dId, (voters.get(dId) ?? 0) + 1)
-    }
-    electorateByDelegation.set(r.electorate, voters)
+/** The chair's table of a round, kept with what it was made from: rebuilt only when a ballot came
+ * in or the roster changed, not for every view. */
+const delegationTables = new WeakMap<readonly string[], { tally: unknown; persons: unknown; delegations: unknown; rows: DelegationRows }>()
+
+/** A named vote's ballots grouped by the voters' delegations (the chair's live table), each voter
+ * under the delegation they belong to now: a delegate moved to another delegation during the round
+ * counts there, ballot and all, and nowhere else. */
+function tallyByDelegation(s: MeetingState, p: Poll, r: Round): DelegationRows {
+  const tally = s.namedTallies.get(roundKey(p.id, r.n))
+  // A committed state's maps: the same data objects as long as nothing wrote them (see memoByMaps).
+  const persons = CowMap.frozenData(s.persons)
+  const delegations = CowMap.frozenData(s.delegations)
+  const kept = delegationTables.get(r.electorate)
+  if (persons && delegations && kept && kept.tally === tally && kept.persons === persons && kept.delegations === delegations) return kept.rows
+  const byId = new Map<string, { voters: number; cast: number; tally: Record<string, number> }>()
+  for (const v of r.electorate) {
+    const dId = s.persons.get(v)?.delegationId ?? ''
+    let row = byId.get(dId)
+    if (!row) byId.set(dId, (row = { voters: 0, cast: 0, tally: {} }))
+    row.voters++
+    if (!tally) continue
+    const ballot = s.namedBallots.get(namedBallotKey(p.id, r.n, v))
+    if (ballot === undefined) continue
+    row.cast++
+    const mark = (ballot as { mark?: unknown } | null)?.mark
+    if (typeof mark === 'string') row.tally[mark] = (row.tally[mark] ?? 0) + 1
   }
-  const t = namedTally(s, p.id, r.n).byDelegation
-  const rows = [...voters].map(([dId, n]) => {
-    const d = t.get(dId)
-    return { id: dId, name: s.delegations.get(dId)?.name ?? '—', tally: { ...d?.marks }, notVoted: Math.max(0, n - (d?.cast ?? 0)) }
-  })
   const order = (id: string) => s.delegations.get(id)?.order ?? Number.MAX_SAFE_INTEGER
-  return rows.sort((a, b) => order(a.id) - order(b.id))
+  const rows = [...byId]
+    .map(([dId, x]) => ({ id: dId, name: s.delegations.get(dId)?.name ?? '—', tally: x.tally, notVoted: x.voters - x.cast }))
+    .sort((a, b) => order(a.id) - order(b.id))
+  if (persons && delegations) delegationTables.set(r.electorate, { tally, persons, delegations, rows })
+  return rows
 }
 
 function paperStatus(r: Round): NonNullable<PollView['paper']> {

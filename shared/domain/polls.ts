@@ -114,17 +114,13 @@ export function namedBallotKey(pollId: string, n: number, personId: string): str
   return `${roundKey(pollId, n)}|${personId}`
 }
 
-const NO_TALLY: NamedTally = { cast: 0, marks: {}, byDelegation: new Map() }
+const NO_TALLY: NamedTally = { cast: 0, marks: {} }
 
-/** A named round's tally with one more ballot: copies the two small records it changes. */
-export function withBallot(t: NamedTally | undefined, delegationId: string, ballot: unknown): NamedTally {
+/** A named round's tally with one more ballot: copies the small record it changes. */
+export function withBallot(t: NamedTally | undefined, ballot: unknown): NamedTally {
   const prev = t ?? NO_TALLY
   const mark = (ballot as { mark?: unknown } | null)?.mark
-  const add = (marks: Readonly<Record<string, number>>) => (typeof mark === 'string' ? { ...marks, [mark]: (marks[mark] ?? 0) + 1 } : marks)
-  const d = prev.byDelegation.get(delegationId) ?? { cast: 0, marks: {} }
-  const byDelegation = new Map(prev.byDelegation)
-  byDelegation.set(delegationId, { cast: d.cast + 1, marks: add(d.marks) })
-  return { cast: prev.cast + 1, marks: add(prev.marks), byDelegation }
+  return { cast: prev.cast + 1, marks: typeof mark === 'string' ? { ...prev.marks, [mark]: (prev.marks[mark] ?? 0) + 1 } : prev.marks }
 }
 
 /** The running tally of a named round (nothing cast yet: zeros). */

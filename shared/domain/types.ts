@@ -123,12 +123,11 @@ export interface MeetingState {
   speakerLists: Map<string, SpeakerList>
 }
 
-/** A named round's tally: ballots per mark, and per delegation (of the voter when the ballot was
- * cast) the ballots cast and their marks. Replaced, never changed in place. */
+/** A named round's tally: the ballots cast and how many carry each mark. Replaced, never changed
+ * in place (the chair's per-delegation table is built from the ballots: poll-views.ts). */
 export interface NamedTally {
   cast: number
   marks: Readonly<Record<string, number>>
-  byDelegation: ReadonlyMap<string, { cast: number; marks: Readonly<Record<string, number>> }>
 }
 
 export function emptyState(): MeetingState {
