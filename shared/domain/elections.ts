@@ -98,10 +98,12 @@ function parseElectionBallot(
   if (!isPlainObject(marks)) return { ok: false, reason: 'marks is not an object' }
   let known = knownSets.get(candidateIds)
   if (!known) knownSets.set(candidateIds, (known = new Set(candidateIds)))
-  for (const k of Object.keys(marks)) {
+  // Own keys only: isPlainObject leaves nothing enumerable to inherit (no array of keys is made).
+  for (const k in marks) {
     if (!known.has(k)) return { ok: false, reason: `unknown candidate ${JSON.stringify(k)}` }
   }
-  const out: Array<[string, ElectionMark]> = []
+  // In list order. Defined, not assigned: even a hostile id such as "__proto__" stays data.
+  const out: Record<string, ElectionMark> = {}
   for (const id of candidateIds) {
     if (!Object.hasOwn(marks, id)) {
       if (requireAllMarked) return { ok: false, reason: `candidate ${JSON.stringify(id)} is not marked` }
@@ -111,7 +113,8 @@ function parseElectionBallot(
     if (m !== 'for' && m !== 'against' && m !== 'abstain') {
       return { ok: false, reason: `candidate ${JSON.stringify(id)} has an unknown mark` }
     }
-    out.push([id, m])
+    if (id === '__proto__') Object.defineProperty(out, id, { value: m, enumerable: true, writable: true, configurable: true })
+    else out[id] = m
   }
   const w = writeIns === undefined ? [] : writeIns
   if (!Array.isArray(w)) return { ok: false, reason: 'writeIns is not a list' }
@@ -123,8 +126,7 @@ function parseElectionBallot(
     if (listedPersonIds.has(p)) return { ok: false, reason: `write-in ${JSON.stringify(p)} is a listed candidate` }
     seen.add(p)
   }
-  // Object.fromEntries defines own properties, so even a hostile id such as "__proto__" stays data.
-  return { ok: true, ballot: { marks: Object.fromEntries(out), writeIns: [...seen].sort() } }
+  return { ok: true, ballot: { marks: out, writeIns: seen.size === 0 ? [] : [...seen].sort() } }
 }
 
 /**
@@ -152,8 +154,9 @@ export function checkBallotShape(
   return r
 }
 
-/** Candidate ids in canonical (sorted) key order with their JSON spelling, per candidate list. */
-const canonicalKeys = new WeakMap<readonly string[], Array<[string, string]>>()
+/** Per candidate list: the candidate ids in canonical (sorted) key order, each with its three
+ * possible entries already spelt out ("c1":"for", …). */
+const canonicalKeys = new WeakMap<readonly string[], Array<{ id: string; entry: Record<ElectionMark, string> }>>()
 
 /**
  * canonicalJson of a ballot checkBallotShape returned (marks of listed candidates only, write-ins
@@ -162,17 +165,17 @@ const canonicalKeys = new WeakMap<readonly string[], Array<[string, string]>>()
  */
 export function canonicalElectionBallot(b: ElectionBallot, candidateIds: readonly string[]): string {
   let keys = canonicalKeys.get(candidateIds)
-  if (!keys) canonicalKeys.set(candidateIds, (keys = [...candidateIds].sort().map((id) => [id, JSON.stringify(id)])))
-  let out = '{"marks":{'
-  let first = true
-  for (const [id, json] of keys) {
-    if (!Object.hasOwn(b.marks, id)) continue
-    out += `${first ? '' : ','}${json}:"${b.marks[id]}"`
-    first = false
+  if (!keys) {
+    keys = [...candidateIds].sort().map((id) => {
+      const k = JSON.stringify(id)
+      return { id, entry: { for: `${k}:"for"`, against: `${k}:"against"`, abstain: `${k}:"abstain"` } }
+    })
+    canonicalKeys.set(candidateIds, keys)
   }
-  out += '},"writeIns":['
-  for (let i = 0; i < b.writeIns.length; i++) out += `${i ? ',' : ''}${JSON.stringify(b.writeIns[i])}`
-  return `${out}]}`
+  const entries: string[] = []
+  for (const k of keys) if (Object.hasOwn(b.marks, k.id)) entries.push(k.entry[b.marks[k.id]])
+  const writeIns = b.writeIns.length === 0 ? '' : b.writeIns.map((p) => JSON.stringify(p)).join(',')
+  return `{"marks":{${entries.join(',')}},"writeIns":[${writeIns}]}`
 }
 
 /** The people a ballot votes for: "for" marks plus write-ins. More than the seats spoils it. */
