@@ -29,6 +29,8 @@
 // 8. cpu_ping_burst / cpu_ballot_burst: CPU seconds the server processes (and Redis), the load
 //    generator's workers and the whole machine used from just before each burst to its last ack. On
 //    2 cores, machine_busy_s near 2 × the burst's length means the burst ended when the cores did.
+//    others_s is the rest: this process (the displays and the chair) and anything else running on
+//    the machine; a few tenths of a second there mean the run was disturbed.
 import { performance } from 'node:perf_hooks'
 import os from 'node:os'
 import type { ElectionCount } from '../../../shared/domain/elections'
@@ -122,12 +124,16 @@ const scenario: Scenario = {
       const srvB = ourPids.map((p) => cpuSeconds(p) ?? 0)
       const lgB = await pool.all<StatusReply>({ type: 'status' })
       const lg = lgB.reduce((a, x, i) => a + (x.cpu.user + x.cpu.system - lgA[i].cpu.user - lgA[i].cpu.system) / 1e6, 0)
+      const server = srvB.reduce((a, x, i) => a + x - srvA[i], 0)
+      const machine = mA && mB ? mB.busy - mA.busy : null
       return {
         value,
         cpu: {
-          server_s: round(srvB.reduce((a, x, i) => a + x - srvA[i], 0), 2),
+          server_s: round(server, 2),
           loadgen_s: round(lg, 2),
-          machine_busy_s: mA && mB ? round(mB.busy - mA.busy, 2) : null,
+          machine_busy_s: machine === null ? null : round(machine, 2),
+          // Everything else: this process (displays, chair) and whatever else runs on the machine.
+          others_s: machine === null ? null : round(Math.max(0, machine - server - lg), 2),
         },
       }
     }
