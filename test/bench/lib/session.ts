@@ -226,8 +226,7 @@ export function electionInput(candidates: number, seats: number) {
 
 export type Mark = 'for' | 'against' | 'abstain'
 
-/** A valid election ballot for voter i: at most `seats` "for", the rest against or abstain. */
-/** A random ballot: how many "for" (0..seats), which candidates get them, the rest against or
+/** A valid random ballot: how many "for" (0..seats), which candidates get them, the rest against or
  * abstain. `order` is the order of the marks in the object sent: the candidate list's (what the
  * tablet sends) or a random one per ballot (a device that sends marks in the order they were made). */
 export function electionBallot(candidateIds: string[], seats: number, seed: number, order: MarkOrder = 'list'): { marks: Record<string, Mark>; writeIns: string[] } {
