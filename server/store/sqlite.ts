@@ -171,7 +171,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): Store {
     async close() {
       closed = true
       for (const stop of [...watchers]) stop()
-      ballots.close()
+      await ballots.close()
       db.close()
     },
   }

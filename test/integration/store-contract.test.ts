@@ -1,9 +1,13 @@
 // One contract for both store adapters (SQLite on a temp file, Redis under a random prefix): the
-// hash-chained log, optimistic appends, watching another writer, and login sessions.
+// hash-chained log, optimistic appends, watching another writer, login sessions and the ballot box.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { DomainEvent, StoredEvent } from '../../shared/domain/events'
 import { eventHash } from '../../server/engine'
-import { ConflictError, type Store } from '../../server/store/types'
+import { openSqliteBallotBox } from '../../server/store/ballot-box-sqlite'
+import { ConflictError, StoreUnavailableError, type Store } from '../../server/store/types'
 import { storeHandle, STORE_KINDS, type StoreHandle } from '../helpers/server'
 
 const AT = 1_700_000_000_000
@@ -237,5 +241,124 @@ describe.each(STORE_KINDS)('store contract on %s', (kind) => {
     expect(await again.log.head()).toBe(6)
     const stale = await again.log.append(5, chain(tip(events), 1)).catch((e: unknown) => e)
     expect(stale).toBeInstanceOf(ConflictError)
+  })
+
+  // The ballot box port (BallotBox): the SQLite one answers from a thread of its own, the Redis one
+  // from a Lua script; both must give the same outcomes.
+  describe('ballot box', () => {
+    const voters = Array.from({ length: 40 }, (_, i) => `v${String(i).padStart(3, '0')}`)
+    const ballot = (i: number) => JSON.stringify({ marks: { c1: i % 2 ? 'for' : 'against' }, n: i })
+
+    it('takes one ballot per voter on the roll, says what became of each cast, and counts turnout only', async () => {
+      const { ballots: box } = await open()
+      await box.openRound('p1:1', voters)
+      // All at once, as a hall does: they are stored together (in a shuffled order), and each cast
+      // gets its own outcome back, the stranger's included.
+      const casting = voters.slice(0, 30).map((v, i) => box.cast('p1:1', v, `key-${v}-0001`, ballot(i)))
+      casting.splice(7, 0, box.cast('p1:1', 'stranger', 'key-stranger-1', ballot(7)))
+      const outcomes = await Promise.all(casting)
+      expect(outcomes).toEqual([...Array(7).fill('accepted'), 'not-eligible', ...Array(23).fill('accepted')])
+      expect(await box.turnout('p1:1')).toBe(30)
+      // A retry with the same key is the same ballot; another key from the same voter is a second one.
+      expect(await box.cast('p1:1', voters[0], `key-${voters[0]}-0001`, ballot(0))).toBe('repeat')
+      expect(await box.cast('p1:1', voters[0], `key-${voters[0]}-0002`, ballot(99))).toBe('already-voted')
+      expect(await box.cast('p1:1', 'nobody', 'key-nobody-01', ballot(1))).toBe('not-eligible')
+      expect(await box.turnout('p1:1')).toBe(30)
+      expect(await box.castKey('p1:1', voters[0])).toBe(`key-${voters[0]}-0001`)
+      expect(await box.castKey('p1:1', voters[35])).toBeNull()
+      expect(await box.voted('p1:1', [voters[0], voters[35], 'nobody'])).toEqual(new Set([voters[0]]))
+      // Rounds are apart: the same voter votes in another round.
+      await box.openRound('p2:1', voters)
+      expect(await box.cast('p2:1', voters[0], `key-${voters[0]}-0003`, ballot(5))).toBe('accepted')
+      expect(await box.turnout('p1:1')).toBe(30)
+    })
+
+    it('two casts of one voter in the same batch: one ballot, the other told apart by its key', async () => {
+      const { ballots: box } = await open()
+      await box.openRound('p1:1', voters)
+      const same = await Promise.all([box.cast('p1:1', voters[1], 'key-same-0001', ballot(1)), box.cast('p1:1', voters[1], 'key-same-0001', ballot(1))])
+      expect(same.sort()).toEqual(['accepted', 'repeat'])
+      const other = await Promise.all([box.cast('p1:1', voters[2], 'key-first-001', ballot(2)), box.cast('p1:1', voters[2], 'key-second-01', ballot(3))])
+      expect(other.sort()).toEqual(['accepted', 'already-voted'])
+      const closed = await box.closeRound('p1:1')
+      expect(closed.voters).toBe(2)
+      expect(closed.ballots).toHaveLength(2)
+    })
+
+    it('closing gives back every ballot once and refuses casts afterwards; reopening a closed round does not reopen it', async () => {
+      const { ballots: box } = await open()
+      await box.openRound('p1:1', voters)
+      await Promise.all(voters.slice(0, 10).map((v, i) => box.cast('p1:1', v, `key-${v}-0001`, ballot(i))))
+      const closed = await box.closeRound('p1:1')
+      expect(closed.voters).toBe(10)
+      expect([...closed.ballots].sort()).toEqual(voters.slice(0, 10).map((_, i) => ballot(i)).sort())
+      expect(await box.cast('p1:1', voters[20], `key-${voters[20]}-01`, ballot(20))).toBe('closed')
+      await box.openRound('p1:1', voters)
+      expect(await box.cast('p1:1', voters[21], `key-${voters[21]}-01`, ballot(21))).toBe('closed')
+      expect(await box.closeRound('p1:1')).toEqual(closed)
+      expect([...(await box.ballots('p1:1'))].sort()).toEqual([...closed.ballots].sort())
+    })
+
+    it('a voter admitted late joins the roll of the open round, and the ballots already in stay', async () => {
+      const { ballots: box } = await open()
+      await box.openRound('p1:1', voters.slice(0, 5))
+      expect(await box.cast('p1:1', voters[0], `key-${voters[0]}-01`, ballot(0))).toBe('accepted')
+      expect(await box.cast('p1:1', voters[6], `key-${voters[6]}-01`, ballot(6))).toBe('not-eligible')
+      await box.openRound('p1:1', [...voters.slice(0, 5), voters[6]])
+      expect(await box.cast('p1:1', voters[6], `key-${voters[6]}-02`, ballot(6))).toBe('accepted')
+      expect(await box.turnout('p1:1')).toBe(2)
+    })
+
+    it('an acked ballot is there after the store is closed and opened again', async () => {
+      const s = await open()
+      await s.ballots.openRound('p1:1', voters)
+      await Promise.all(voters.slice(0, 25).map((v, i) => s.ballots.cast('p1:1', v, `key-${v}-0001`, ballot(i))))
+      await s.close()
+      opened.splice(opened.indexOf(s), 1)
+      const again = await open()
+      expect(await again.ballots.turnout('p1:1')).toBe(25)
+      expect(await again.ballots.cast('p1:1', voters[3], `key-${voters[3]}-0001`, ballot(3))).toBe('repeat')
+      expect((await again.ballots.closeRound('p1:1')).ballots).toHaveLength(25)
+    })
+  })
+})
+
+describe('the SQLite ballot box thread', () => {
+  const dirs: string[] = []
+  const tmp = () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ballot-box-'))
+    dirs.push(d)
+    return d
+  }
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true })
+  })
+
+  it('a file that cannot be opened stops the opening at once, with the reason', () => {
+    const dir = tmp()
+    fs.mkdirSync(path.join(dir, 'ballots.db'))
+    expect(() => openSqliteBallotBox(path.join(dir, 'ballots.db'))).toThrow()
+  })
+
+  it('close() finishes what was handed over, then refuses with STORE_UNAVAILABLE rather than hanging', async () => {
+    const file = path.join(tmp(), 'ballots.db')
+    const box = openSqliteBallotBox(file)
+    const voters = Array.from({ length: 600 }, (_, i) => `v${i}`)
+    await box.openRound('p1:1', voters)
+    const casts = voters.map((v) => box.cast('p1:1', v, `key-${v}-0001`, '{"marks":{}}'))
+    // The first batch is on the thread by now; the rest wait in the queue.
+    await new Promise((r) => setImmediate(r))
+    await box.close()
+    const settled = await Promise.allSettled(casts)
+    const accepted = settled.filter((s) => s.status === 'fulfilled' && s.value === 'accepted').length
+    const refused = settled.filter((s) => s.status === 'rejected')
+    expect(accepted + refused.length).toBe(600)
+    expect(accepted).toBeGreaterThan(0)
+    for (const r of refused) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError)
+    await expect(box.turnout('p1:1')).rejects.toBeInstanceOf(StoreUnavailableError)
+    // What was acked is on disk.
+    const again = openSqliteBallotBox(file)
+    expect(await again.turnout('p1:1')).toBe(accepted)
+    await again.close()
   })
 })

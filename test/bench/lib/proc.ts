@@ -104,9 +104,9 @@ export function rssMb(pid: number): number | null {
 }
 
 /** user+system CPU seconds consumed so far (clock ticks of 1/100 s on Linux). */
-export function cpuSeconds(pid: number): number | null {
+export function cpuSeconds(pid: number, thread?: number): number | null {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const stat = fs.readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8')
     // The command name may contain spaces: fields are counted after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     return (Number(fields[11]) + Number(fields[12])) / 100

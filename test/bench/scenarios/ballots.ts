@@ -30,7 +30,9 @@
 //    generator's workers and the whole machine used from just before each burst to its last ack. On
 //    2 cores, machine_busy_s near 2 × the burst's length means the burst ended when the cores did.
 //    others_s is the rest: this process (the displays and the chair) and anything else running on
-//    the machine; a few tenths of a second there mean the run was disturbed.
+//    the machine; a few tenths of a second there mean the run was disturbed. server_main_thread_s is
+//    the nodes' main threads alone (their event loops; the rest of server_s is Redis, the SQLite
+//    ballot box's thread, the collector's helpers): near the burst's length, the event loop decided it.
 import { performance } from 'node:perf_hooks'
 import os from 'node:os'
 import type { ElectionCount } from '../../../shared/domain/elections'
@@ -118,9 +120,12 @@ const scenario: Scenario = {
       await pool.all({ type: 'gc' })
       const lgA = await pool.all<StatusReply>({ type: 'status' })
       const srvA = ourPids.map((p) => cpuSeconds(p) ?? 0)
+      // A node's main thread has the node's pid as its thread id: its event loop alone.
+      const mainA = cluster.nodes.map((n) => cpuSeconds(n.pid, n.pid) ?? 0)
       const mA = machineCpu()
       const value = await fn()
       const mB = machineCpu()
+      const mainB = cluster.nodes.map((n) => cpuSeconds(n.pid, n.pid) ?? 0)
       const srvB = ourPids.map((p) => cpuSeconds(p) ?? 0)
       const lgB = await pool.all<StatusReply>({ type: 'status' })
       const lg = lgB.reduce((a, x, i) => a + (x.cpu.user + x.cpu.system - lgA[i].cpu.user - lgA[i].cpu.system) / 1e6, 0)
@@ -130,6 +135,7 @@ const scenario: Scenario = {
         value,
         cpu: {
           server_s: round(server, 2),
+          server_main_thread_s: round(mainB.reduce((a, x, i) => a + x - mainA[i], 0), 2),
           loadgen_s: round(lg, 2),
           machine_busy_s: machine === null ? null : round(machine, 2),
           // Everything else: this process (displays, chair) and whatever else runs on the machine.
