@@ -71,7 +71,11 @@ export function openSqliteBallotBox(file: string): BallotBox & { close(): Promis
     })
     // The thread died (it should not): what it was asked is refused, and the next request starts
     // a new one on the same file; SQLite's journal has rolled back whatever was not committed.
+    // Once per thread: its 'exit' follows its 'error', by when a new thread may have requests.
+    let gone = false
     const lost = (err: Error) => {
+      if (gone) return
+      gone = true
       if (worker === w) worker = null
       failAll(unavailable(err.message, err))
     }
