@@ -3,7 +3,7 @@
 // closes the box first, counts what it holds, and writes the count and the digest to the log.
 // Casting a secret ballot goes to the box only and leaves no trace in the log or the server's output.
 import { commands } from '../shared/domain/commands'
-import { canonicalBallot, countRound, checkBallot } from '../shared/domain/counting'
+import { countRound, checkBallot, readStoredBallot, storedBallot } from '../shared/domain/counting'
 import { ballotsDigest, canonicalBallots, canonicalJson } from '../shared/domain/digest'
 import { countElectionFromTotals } from '../shared/domain/elections'
 import { decideClose, decideOpenCast, paperDifferences } from '../shared/domain/poll-commands'
@@ -171,7 +171,7 @@ export class PollService {
     if (poll.secret) {
       try {
         const closed = await this.box.closeRound(roundKey(pollId, r.n))
-        ballots = closed.ballots.map((b) => JSON.parse(b) as unknown)
+        ballots = closed.ballots.map((b) => readStoredBallot(r.spec, b))
       } catch (err) {
         if (err instanceof StoreUnavailableError) return refusal('STORE_UNAVAILABLE')
         throw err
@@ -243,8 +243,8 @@ export class PollService {
     await this.reconciling.get(key)
     let outcome
     try {
-      // Canonical form: the stored bytes depend on the choices only, never on how they were sent.
-      outcome = await this.box.cast(key, voterId, storedKey, canonicalBallot(r.spec, checked.ballot))
+      // The stored bytes depend on the choices only, never on how they were sent.
+      outcome = await this.box.cast(key, voterId, storedKey, storedBallot(r.spec, checked.ballot))
     } catch (err) {
       if (err instanceof StoreUnavailableError) return refusal('STORE_UNAVAILABLE')
       throw err

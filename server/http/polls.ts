@@ -5,6 +5,7 @@ import type express from 'express'
 import type { Request, Response } from 'express'
 import { exportCsv, type BallotExport } from '../../shared/domain/ballot-export'
 import { canonicalBallots, ballotsDigest } from '../../shared/domain/digest'
+import { readStoredBallot } from '../../shared/domain/counting'
 import { eligibleWriteIn } from '../../shared/domain/counting'
 import { listedPersons, namedBallots, roundKey, type Poll, type Round } from '../../shared/domain/polls'
 import type { Role } from '../../shared/domain/types'
@@ -50,7 +51,7 @@ export function mountPollRoutes(app: express.Express, deps: { engine: Engine; st
 
   async function buildExport(poll: Poll, round: Round): Promise<BallotExport> {
     const raw = poll.secret
-      ? (await store.ballots.ballots(roundKey(poll.id, round.n))).map((b) => JSON.parse(b) as unknown)
+      ? (await store.ballots.ballots(roundKey(poll.id, round.n))).map((b) => readStoredBallot(round.spec, b))
       : [...namedBallots(engine.state, poll.id, round.n).values()]
     const canonical = canonicalBallots(raw)
     const [closingEvent] = await store.log.read((round.closedSeq ?? 1) - 1, 1)

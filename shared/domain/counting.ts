@@ -1,7 +1,7 @@
 // One entry point from a closed round to its count, whatever the poll's kind, and one for checking a
 // ballot's shape at cast time. The rules themselves are in elections.ts and votes.ts.
 import { canonicalJson } from './digest'
-import { canonicalElectionBallot, checkBallotShape, countElection, type ElectionBallot } from './elections'
+import { checkBallotShape, compactElectionBallot, countElection, expandElectionBallot, type ElectionBallot } from './elections'
 import { listedPersons, type PollSpec, type Round } from './polls'
 import type { MeetingState } from './types'
 import { checkVoteBallotShape, countAppointment, countEvaluation, countResolution } from './votes'
@@ -63,9 +63,21 @@ function listsOf(spec: Extract<PollSpec, { kind: 'election' }>): { listed: Set<s
   return m
 }
 
-/** The stored form of a ballot checkBallot returned: its canonical JSON (see digest.ts). */
-export function canonicalBallot(spec: PollSpec, checked: unknown): string {
-  return spec.kind === 'election' ? canonicalElectionBallot(checked as ElectionBallot, listsOf(spec).candidateIds) : canonicalJson(checked)
+/**
+ * What the ballot box stores for a ballot checkBallot returned: for an election the compact form
+ * (compactElectionBallot, against the round's own candidate list), for the other kinds the
+ * canonical JSON. Either way the bytes depend on the choices only, never on how they were sent.
+ */
+export function storedBallot(spec: PollSpec, checked: unknown): string {
+  return spec.kind === 'election' ? compactElectionBallot(checked as ElectionBallot, listsOf(spec).candidateIds) : canonicalJson(checked)
+}
+
+/** The ballot a stored string stands for, read back against the spec of the round it was cast in.
+ * JSON (the other kinds, and election ballots a box stored before the compact form) is parsed. */
+export function readStoredBallot(spec: PollSpec, stored: string): unknown {
+  if (stored.startsWith('{')) return JSON.parse(stored) as unknown
+  if (spec.kind !== 'election') throw new Error(`stored ${spec.kind} ballot is not JSON`)
+  return expandElectionBallot(stored, listsOf(spec).candidateIds)
 }
 
 export function checkBallot(spec: PollSpec, ballot: unknown, s: MeetingState): { ok: true; ballot: unknown } | { ok: false; reason: string } {
