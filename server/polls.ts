@@ -3,7 +3,7 @@
 // closes the box first, counts what it holds, and writes the count and the digest to the log.
 // Casting a secret ballot goes to the box only and leaves no trace in the log or the server's output.
 import { commands } from '../shared/domain/commands'
-import { countRound, checkBallot, readStoredBallot, storedBallot } from '../shared/domain/counting'
+import { countRound, checkBallot, checkStoredBallot, readStoredBallot } from '../shared/domain/counting'
 import { ballotsDigest, canonicalBallots, canonicalJson } from '../shared/domain/digest'
 import { countElectionFromTotals } from '../shared/domain/elections'
 import { decideClose, decideOpenCast, paperDifferences } from '../shared/domain/poll-commands'
@@ -236,15 +236,20 @@ export class PollService {
       return refusal('POLL_NOT_OPEN', { title: poll.title })
     }
     if (poll.mode === 'paper') return refusal('POLL_IS_PAPER', { title: poll.title })
-    const checked = checkBallot(r.spec, ballot, s)
+    if (!poll.secret) {
+      const checked = checkBallot(r.spec, ballot, s)
+      if (!checked.ok) return refusal('INVALID_BALLOT', { reason: checked.reason })
+      return this.engine.submit((st) => decideOpenCast(st, pollId, n, voterId, checked.ballot), { personId: voterId, role: 'delegate' })
+    }
+    // The stored bytes depend on the choices only, never on how they were sent.
+    const checked = checkStoredBallot(r.spec, ballot, s)
     if (!checked.ok) return refusal('INVALID_BALLOT', { reason: checked.reason })
-    if (!poll.secret) return this.engine.submit((st) => decideOpenCast(st, pollId, n, voterId, checked.ballot), { personId: voterId, role: 'delegate' })
     const key = roundKey(pollId, n)
-    await this.reconciling.get(key)
+    const reconciling = this.reconciling.get(key)
+    if (reconciling) await reconciling
     let outcome
     try {
-      // The stored bytes depend on the choices only, never on how they were sent.
-      outcome = await this.box.cast(key, voterId, storedKey, storedBallot(r.spec, checked.ballot))
+      outcome = await this.box.cast(key, voterId, storedKey, checked.stored)
     } catch (err) {
       if (err instanceof StoreUnavailableError) return refusal('STORE_UNAVAILABLE')
       throw err

@@ -18,6 +18,15 @@ import type { PollService } from '../polls'
 import type { SubmitResult } from '../engine'
 import type { Actor } from '../../shared/domain/types'
 
+/** Acks a command; a client gone meanwhile has nobody to tell. */
+function replyTo(ackFn: ((r: unknown) => void) | null, r: unknown): void {
+  try {
+    ackFn?.(r)
+  } catch {
+    // The client went away; nothing to tell.
+  }
+}
+
 type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
 
 const COMMAND_NAMES = new Set<string>(Object.keys(schemas))
@@ -114,40 +123,33 @@ export function attachGateway(deps: {
     for (const name of COMMAND_NAMES as Set<CommandName>) {
       socket.on(name, (async (...args: unknown[]) => {
         const ackFn = typeof args[args.length - 1] === 'function' ? (args.pop() as (r: unknown) => void) : null
-        const reply = (r: unknown) => {
-          try {
-            ackFn?.(r)
-          } catch {
-            // The client went away; nothing to tell.
-          }
-        }
         const lang = socket.data.lang
         broadcaster.commandStarted()
         try {
-          if (!bucket.take()) return reply(ackError('RATE_LIMITED', {}, lang))
+          if (!bucket.take()) return replyTo(ackFn, ackError('RATE_LIMITED', {}, lang))
           const raw = args.length === 0 || args[0] === undefined || args[0] === null ? {} : args[0]
           const fast = fastParsers[name] as ((r: unknown) => unknown) | undefined
           const quick = fast?.(raw)
           const parsed = quick !== undefined ? { success: true as const, data: quick } : schemas[name].safeParse(raw)
           if (!parsed.success) {
             const details = describeIssues(parsed.error)
-            return reply(ackError('INVALID_PAYLOAD', { details: details.join('; ') }, lang, details))
+            return replyTo(ackFn, ackError('INVALID_PAYLOAD', { details: details.join('; ') }, lang, details))
           }
           const actor = { personId: socket.data.personId, role: socket.data.role }
           const roles: readonly string[] = name in SERVER_COMMANDS ? SERVER_COMMANDS[name as keyof typeof SERVER_COMMANDS] : commands[name as EngineCommand].roles
-          if (!roles.includes(actor.role)) return reply(ackError('FORBIDDEN', {}, lang))
-          if (name === 'state:sync') return reply({ ok: true, data: await snapshotFor(socket) })
+          if (!roles.includes(actor.role)) return replyTo(ackFn, ackError('FORBIDDEN', {}, lang))
+          if (name === 'state:sync') return replyTo(ackFn, { ok: true, data: await snapshotFor(socket) })
           const special = viaPolls[name]
           if (special) {
             const res = await special(parsed.data as never, actor)
-            if (!res.ok) return reply(ackError(res.error, res.params ?? {}, lang, res.details))
+            if (!res.ok) return replyTo(ackFn, ackError(res.error, res.params ?? {}, lang, res.details))
             if (name === 'ballot:cast') {
               const { pollId, round } = res.result as { pollId: string; round: number }
               // The voter's other devices learn the ballot was received (this one has the ack); nobody
               // else does.
               deps.received.notify(socket, { personId: actor.personId, pollId, round })
             }
-            return reply({ ok: true, data: res.result })
+            return replyTo(ackFn, { ok: true, data: res.result })
           }
           const spec = commands[name as EngineCommand] as (typeof commands)[EngineCommand]
           const res = await engine.submit(
@@ -159,13 +161,13 @@ export function attachGateway(deps: {
             ),
             actor,
           )
-          if (!res.ok) return reply(ackError(res.error, res.params ?? {}, lang, res.details))
+          if (!res.ok) return replyTo(ackFn, ackError(res.error, res.params ?? {}, lang, res.details))
           after(name, parsed.data, res.result)
-          reply({ ok: true, data: res.result })
+          replyTo(ackFn, { ok: true, data: res.result })
         } catch (err) {
           // The stack only: an error object can carry the command's arguments (a ballot, say).
           console.error(`[gateway] ${name} failed: ${(err as Error)?.stack ?? String(err)}`)
-          reply(ackError('INTERNAL', {}, lang))
+          replyTo(ackFn, ackError('INTERNAL', {}, lang))
         } finally {
           broadcaster.commandDone()
         }

@@ -1,7 +1,7 @@
 // One entry point from a closed round to its count, whatever the poll's kind, and one for checking a
 // ballot's shape at cast time. The rules themselves are in elections.ts and votes.ts.
 import { canonicalJson } from './digest'
-import { checkBallotShape, compactElectionBallot, countElection, expandElectionBallot, type ElectionBallot } from './elections'
+import { checkBallotShape, checkStoredBallotShape, countElection, expandElectionBallot } from './elections'
 import { listedPersons, type PollSpec, type Round } from './polls'
 import type { MeetingState } from './types'
 import { checkVoteBallotShape, countAppointment, countEvaluation, countResolution } from './votes'
@@ -64,12 +64,18 @@ function listsOf(spec: Extract<PollSpec, { kind: 'election' }>): { listed: Set<s
 }
 
 /**
- * What the ballot box stores for a ballot checkBallot returned: for an election the compact form
- * (compactElectionBallot, against the round's own candidate list), for the other kinds the
- * canonical JSON. Either way the bytes depend on the choices only, never on how they were sent.
+ * checkBallot for a secret round, giving what the ballot box stores: for an election the compact
+ * form (compactElectionBallot against the round's own candidate list, built as the ballot is
+ * checked), for the other kinds the canonical JSON. Either way the bytes depend on the choices
+ * only, never on how they were sent; the refusals are checkBallot's.
  */
-export function storedBallot(spec: PollSpec, checked: unknown): string {
-  return spec.kind === 'election' ? compactElectionBallot(checked as ElectionBallot, listsOf(spec).candidateIds) : canonicalJson(checked)
+export function checkStoredBallot(spec: PollSpec, ballot: unknown, s: MeetingState): { ok: true; stored: string } | { ok: false; reason: string } {
+  if (spec.kind === 'election') {
+    const m = listsOf(spec)
+    return checkStoredBallotShape(ballot, m.candidateIds, eligibleWriteIn(s, m.listed), m.listed)
+  }
+  const r = checkBallot(spec, ballot, s)
+  return r.ok ? { ok: true, stored: canonicalJson(r.ballot) } : r
 }
 
 /** The ballot a stored string stands for, read back against the spec of the round it was cast in.

@@ -78,20 +78,24 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** The candidate ids as a set, per candidate list (lists are never changed in place). */
 const knownSets = new WeakMap<readonly string[], Set<string>>()
 
+/** One letter per mark in the stored (compact) form; '-' is a candidate left unmarked. */
+const MARK_LETTER: Record<ElectionMark, string> = { for: 'F', against: 'A', abstain: 'B' }
+const LETTER_MARK: Record<string, ElectionMark | undefined> = { F: 'for', A: 'against', B: 'abstain' }
+
+/** A parsed election ballot: its marks as an object (when asked for) and as the stored form's
+ * letters (always: a string of one letter per candidate costs less than the object). */
+type Parsed = { ok: true; marks: Record<string, ElectionMark> | null; letters: string; writeIns: string[] } | { ok: false; reason: string }
+
 /**
  * The structure of an election ballot, without the rules that need the roster (write-in
- * eligibility) or the voter's intent (every candidate marked): shared by the cast-time check and
- * the count. Returns a fresh ballot holding only the known fields, with write-ins sorted, so that a
+ * eligibility) or the voter's intent (every candidate marked): shared by the cast-time checks and
+ * the count. Builds a fresh ballot holding only the known fields, with write-ins sorted, so that a
  * published ballot carries the choices and nothing a voter could use to make it recognisable.
+ * `withMarks` false: only the letters are built (the cast path of a secret round stores those).
  */
-function parseElectionBallot(
-  b: unknown,
-  candidateIds: readonly string[],
-  listedPersonIds: ReadonlySet<string>,
-  requireAllMarked: boolean,
-): Shape<ElectionBallot> {
+function parseElection(b: unknown, candidateIds: readonly string[], listedPersonIds: ReadonlySet<string>, requireAllMarked: boolean, withMarks: boolean): Parsed {
   if (!isPlainObject(b)) return { ok: false, reason: 'ballot is not an object' }
-  for (const k of Object.keys(b)) {
+  for (const k in b) {
     if (k !== 'marks' && k !== 'writeIns') return { ok: false, reason: `unknown field ${JSON.stringify(k)}` }
   }
   const { marks, writeIns } = b
@@ -103,21 +107,26 @@ function parseElectionBallot(
     if (!known.has(k)) return { ok: false, reason: `unknown candidate ${JSON.stringify(k)}` }
   }
   // In list order. Defined, not assigned: even a hostile id such as "__proto__" stays data.
-  const out: Record<string, ElectionMark> = {}
+  const out: Record<string, ElectionMark> | null = withMarks ? {} : null
+  let letters = ''
   for (const id of candidateIds) {
     if (!Object.hasOwn(marks, id)) {
       if (requireAllMarked) return { ok: false, reason: `candidate ${JSON.stringify(id)} is not marked` }
+      letters += '-'
       continue
     }
     const m = marks[id]
     if (m !== 'for' && m !== 'against' && m !== 'abstain') {
       return { ok: false, reason: `candidate ${JSON.stringify(id)} has an unknown mark` }
     }
+    letters += MARK_LETTER[m]
+    if (!out) continue
     if (id === '__proto__') Object.defineProperty(out, id, { value: m, enumerable: true, writable: true, configurable: true })
     else out[id] = m
   }
   const w = writeIns === undefined ? [] : writeIns
   if (!Array.isArray(w)) return { ok: false, reason: 'writeIns is not a list' }
+  if (w.length === 0) return { ok: true, marks: out, letters, writeIns: [] }
   if (w.length > candidateIds.length + MAX_EXTRA_WRITE_INS) return { ok: false, reason: 'too many write-ins' }
   const seen = new Set<string>()
   for (const p of w) {
@@ -126,7 +135,20 @@ function parseElectionBallot(
     if (listedPersonIds.has(p)) return { ok: false, reason: `write-in ${JSON.stringify(p)} is a listed candidate` }
     seen.add(p)
   }
-  return { ok: true, ballot: { marks: out, writeIns: seen.size === 0 ? [] : [...seen].sort() } }
+  return { ok: true, marks: out, letters, writeIns: [...seen].sort() }
+}
+
+function parseElectionBallot(b: unknown, candidateIds: readonly string[], listedPersonIds: ReadonlySet<string>, requireAllMarked: boolean): Shape<ElectionBallot> {
+  const r = parseElection(b, candidateIds, listedPersonIds, requireAllMarked, true)
+  return r.ok ? { ok: true, ballot: { marks: r.marks!, writeIns: r.writeIns } } : r
+}
+
+/** The write-in not eligible, if any, as a refusal. */
+function ineligibleWriteIn(writeIns: string[], eligibleWriteIn: (personId: string) => boolean): { ok: false; reason: string } | null {
+  for (const p of writeIns) {
+    if (!eligibleWriteIn(p)) return { ok: false, reason: `write-in ${JSON.stringify(p)} is not eligible` }
+  }
+  return null
 }
 
 /**
@@ -148,15 +170,24 @@ export function checkBallotShape(
 ): { ok: true; ballot: ElectionBallot } | { ok: false; reason: string } {
   const r = parseElectionBallot(b, candidateIds, listedPersonIds, true)
   if (!r.ok) return r
-  for (const p of r.ballot.writeIns) {
-    if (!eligibleWriteIn(p)) return { ok: false, reason: `write-in ${JSON.stringify(p)} is not eligible` }
-  }
-  return r
+  return ineligibleWriteIn(r.ballot.writeIns, eligibleWriteIn) ?? r
 }
 
-/** One letter per mark in the stored (compact) form; '-' is a candidate left unmarked. */
-const MARK_LETTER: Record<ElectionMark, string> = { for: 'F', against: 'A', abstain: 'B' }
-const LETTER_MARK: Record<string, ElectionMark | undefined> = { F: 'for', A: 'against', B: 'abstain' }
+/** checkBallotShape, giving the ballot straight in its stored form (compactElectionBallot of the
+ * ballot checkBallotShape returns), without building the ballot itself: the cast path of a secret
+ * round, which every tablet of the hall may take at the same instant. */
+export function checkStoredBallotShape(
+  b: unknown,
+  candidateIds: string[],
+  eligibleWriteIn: (personId: string) => boolean,
+  listedPersonIds: Set<string>,
+): { ok: true; stored: string } | { ok: false; reason: string } {
+  const r = parseElection(b, candidateIds, listedPersonIds, true, false)
+  if (!r.ok) return r
+  if (r.writeIns.length === 0) return { ok: true, stored: r.letters }
+  return ineligibleWriteIn(r.writeIns, eligibleWriteIn) ?? { ok: true, stored: r.letters + JSON.stringify(r.writeIns) }
+}
+
 
 /**
  * The ballot box's form of a ballot checkBallotShape returned: one letter per listed candidate in

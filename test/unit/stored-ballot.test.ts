@@ -4,7 +4,7 @@
 // so that the digest over canonical JSON is the same as if the box had stored canonical JSON.
 import { describe, expect, it } from 'vitest'
 import { prng } from '../../shared/prng'
-import { checkBallot, readStoredBallot, storedBallot } from '../../shared/domain/counting'
+import { checkBallot, checkStoredBallot, readStoredBallot } from '../../shared/domain/counting'
 import { canonicalJson } from '../../shared/domain/digest'
 import { compactElectionBallot, expandElectionBallot, type ElectionBallot, type ElectionMark } from '../../shared/domain/elections'
 import type { PollSpec } from '../../shared/domain/polls'
@@ -49,23 +49,57 @@ describe('stored election ballots', () => {
     const rand = prng(7)
     for (let n = 0; n < 200; n++) {
       const entries = Array.from({ length: 12 }, (_, i) => [`c${i + 1}`, MARKS[Math.floor(rand() * 3)]] as const)
-      const a = checkBallot(election, { writeIns: [], marks: Object.fromEntries(entries) }, s)
-      const b = checkBallot(election, { marks: Object.fromEntries([...entries].sort(() => rand() - 0.5)), writeIns: [] }, s)
+      const a = checkStoredBallot(election, { writeIns: [], marks: Object.fromEntries(entries) }, s)
+      const b = checkStoredBallot(election, { marks: Object.fromEntries([...entries].sort(() => rand() - 0.5)), writeIns: [] }, s)
       expect(a.ok && b.ok).toBe(true)
       if (!a.ok || !b.ok) continue
-      const stored = storedBallot(election, a.ballot)
-      expect(storedBallot(election, b.ballot)).toBe(stored)
+      expect(b.stored).toBe(a.stored)
       // One letter per candidate, in the list's order.
-      expect(stored).toBe(entries.map(([, m]) => ({ for: 'F', against: 'A', abstain: 'B' })[m]).join(''))
-      expect(canonicalJson(readStoredBallot(election, stored))).toBe(canonicalJson(a.ballot))
+      expect(a.stored).toBe(entries.map(([, m]) => ({ for: 'F', against: 'A', abstain: 'B' })[m]).join(''))
+      const checked = checkBallot(election, { marks: Object.fromEntries(entries), writeIns: [] }, s)
+      expect(checked.ok && canonicalJson(readStoredBallot(election, a.stored))).toBe(checked.ok && canonicalJson(checked.ballot))
     }
+  })
+
+  it('the cast path stores what checkBallot would accept, and refuses what it refuses, with the same reason', () => {
+    const s = emptyState()
+    s.persons.set('p1', { id: 'p1', role: 'delegate', status: 'active' } as never)
+    s.persons.set('p2', { id: 'p2', role: 'delegate', status: 'active' } as never)
+    s.persons.set('gone', { id: 'gone', role: 'delegate', status: 'withdrawn' } as never)
+    const election = electionOf(['c1', 'c2', 'c3'])
+    const all = { c1: 'for', c2: 'against', c3: 'abstain' }
+    const cases: unknown[] = [
+      { marks: all, writeIns: [] },
+      { marks: all },
+      { marks: all, writeIns: ['p2', 'p1'] },
+      { marks: all, writeIns: ['p1', 'p1'] },
+      { marks: all, writeIns: ['gone'] },
+      { marks: all, writeIns: ['nobody'] },
+      { marks: all, writeIns: [''] },
+      { marks: all, writeIns: 'p1' },
+      { marks: { c1: 'for', c2: 'for' }, writeIns: [] },
+      { marks: { ...all, c9: 'for' }, writeIns: [] },
+      { marks: { ...all, c3: 'maybe' }, writeIns: [] },
+      { marks: all, writeIns: [], extra: 1 },
+      { marks: [], writeIns: [] },
+      null,
+      'FAB',
+      { marks: all, writeIns: Array.from({ length: 40 }, (_, i) => `x${i}`) },
+    ]
+    for (const ballot of cases) {
+      const want = checkBallot(election, ballot, s)
+      const got = checkStoredBallot(election, ballot, s)
+      if (want.ok) expect(got).toEqual({ ok: true, stored: compactElectionBallot(want.ballot as ElectionBallot, ['c1', 'c2', 'c3']) })
+      else expect(got).toEqual(want)
+    }
+    expect(checkStoredBallot(election, { marks: all, writeIns: ['p2', 'p1'] }, s)).toEqual({ ok: true, stored: 'FAB["p1","p2"]' })
   })
 
   it('the other kinds are stored as canonical JSON; JSON in a box is read as it is', () => {
     const s = emptyState()
     const resolution = { kind: 'resolution' } as PollSpec
-    const r = checkBallot(resolution, { mark: 'against' }, s)
-    expect(r.ok && storedBallot(resolution, r.ballot)).toBe('{"mark":"against"}')
+    expect(checkStoredBallot(resolution, { mark: 'against' }, s)).toEqual({ ok: true, stored: '{"mark":"against"}' })
+    expect(checkStoredBallot(resolution, { mark: 'maybe' }, s).ok).toBe(false)
     expect(readStoredBallot(resolution, '{"mark":"against"}')).toEqual({ mark: 'against' })
     // An election ballot a box holds as canonical JSON (stored before the letter form) still counts.
     const election = electionOf(['c1', 'c2'])
