@@ -219,7 +219,8 @@ export class PollService {
     )
   }
 
-  /** Casts one ballot. Secret: into the box, atomically, with nothing logged. Open: into the log. */
+  /** Casts one ballot. Secret: into the box, atomically, with nothing logged. Open: into the log.
+   * The common case (a secret round, open) creates no closure: a hall casts all at once. */
   async cast(pollId: string, n: number, voterId: string, ballot: unknown, idempotencyKey: string): Promise<SubmitResult> {
     const s: MeetingState = this.engine.state
     const poll = s.polls.get(pollId)
@@ -227,20 +228,9 @@ export class PollService {
     const r = openRoundOf(poll)
     // Only a hash of the device's key is stored: a key that happens to hold a time stays unstored.
     const storedKey = sha256hex(`idem:${idempotencyKey}`).slice(0, 32)
-    if (!r || r.n !== n) {
-      // A retry whose ack was lost just before the round closed: the ballot is in, say so again.
-      if (poll.secret && poll.rounds.some((x) => x.n === n)) {
-        const k = await this.box.castKey(roundKey(pollId, n), voterId).catch(() => null)
-        if (k === storedKey) return { ok: true, result: { pollId, round: n, received: true }, seq: this.engine.version }
-      }
-      return refusal('POLL_NOT_OPEN', { title: poll.title })
-    }
+    if (!r || r.n !== n) return this.castAfterClose(poll, n, voterId, storedKey)
     if (poll.mode === 'paper') return refusal('POLL_IS_PAPER', { title: poll.title })
-    if (!poll.secret) {
-      const checked = checkBallot(r.spec, ballot, s)
-      if (!checked.ok) return refusal('INVALID_BALLOT', { reason: checked.reason })
-      return this.engine.submit((st) => decideOpenCast(st, pollId, n, voterId, checked.ballot), { personId: voterId, role: 'delegate' })
-    }
+    if (!poll.secret) return this.castNamed(r, pollId, voterId, ballot)
     // The stored bytes depend on the choices only, never on how they were sent.
     const checked = checkStoredBallot(r.spec, ballot, s)
     if (!checked.ok) return refusal('INVALID_BALLOT', { reason: checked.reason })
@@ -265,6 +255,23 @@ export class PollService {
       case 'closed':
         return refusal('POLL_NOT_OPEN', { title: poll.title })
     }
+  }
+
+  /** A cast for a round that is not open (any more): a retry whose ack was lost just before the
+   * round closed is told its ballot is in; anything else is refused. */
+  private async castAfterClose(poll: Poll, n: number, voterId: string, storedKey: string): Promise<SubmitResult> {
+    if (poll.secret && poll.rounds.some((x) => x.n === n)) {
+      const k = await this.box.castKey(roundKey(poll.id, n), voterId).catch(() => null)
+      if (k === storedKey) return { ok: true, result: { pollId: poll.id, round: n, received: true }, seq: this.engine.version }
+    }
+    return refusal('POLL_NOT_OPEN', { title: poll.title })
+  }
+
+  /** A named (open) vote's ballot goes into the log. */
+  private castNamed(r: Round, pollId: string, voterId: string, ballot: unknown): Promise<SubmitResult> | SubmitResult {
+    const checked = checkBallot(r.spec, ballot, this.engine.state)
+    if (!checked.ok) return refusal('INVALID_BALLOT', { reason: checked.reason })
+    return this.engine.submit((st) => decideOpenCast(st, pollId, r.n, voterId, checked.ballot), { personId: voterId, role: 'delegate' })
   }
 
   /** The open rounds this voter has already voted in (for a reconnecting tablet). */

@@ -80,6 +80,11 @@ const knownSets = new WeakMap<readonly string[], Set<string>>()
 
 /** One letter per mark in the stored (compact) form; '-' is a candidate left unmarked. */
 const MARK_LETTER: Record<ElectionMark, string> = { for: 'F', against: 'A', abstain: 'B' }
+const MARK_CODE: Record<ElectionMark, number> = { for: 0x46, against: 0x41, abstain: 0x42 }
+const UNMARKED_CODE = 0x2d
+/** The letters of the ballot being parsed, as character codes: one string is made of them at the
+ * end, not one string per candidate (parsing is synchronous, so one array serves every call). */
+const letterCodes: number[] = []
 const LETTER_MARK: Record<string, ElectionMark | undefined> = { F: 'for', A: 'against', B: 'abstain' }
 
 /** A parsed election ballot: its marks as an object (when asked for) and as the stored form's
@@ -108,22 +113,24 @@ function parseElection(b: unknown, candidateIds: readonly string[], listedPerson
   }
   // In list order. Defined, not assigned: even a hostile id such as "__proto__" stays data.
   const out: Record<string, ElectionMark> | null = withMarks ? {} : null
-  let letters = ''
-  for (const id of candidateIds) {
+  letterCodes.length = candidateIds.length
+  for (let i = 0; i < candidateIds.length; i++) {
+    const id = candidateIds[i]
     if (!Object.hasOwn(marks, id)) {
       if (requireAllMarked) return { ok: false, reason: `candidate ${JSON.stringify(id)} is not marked` }
-      letters += '-'
+      letterCodes[i] = UNMARKED_CODE
       continue
     }
     const m = marks[id]
     if (m !== 'for' && m !== 'against' && m !== 'abstain') {
       return { ok: false, reason: `candidate ${JSON.stringify(id)} has an unknown mark` }
     }
-    letters += MARK_LETTER[m]
+    letterCodes[i] = MARK_CODE[m]
     if (!out) continue
     if (id === '__proto__') Object.defineProperty(out, id, { value: m, enumerable: true, writable: true, configurable: true })
     else out[id] = m
   }
+  const letters = String.fromCharCode.apply(null, letterCodes)
   const w = writeIns === undefined ? [] : writeIns
   if (!Array.isArray(w)) return { ok: false, reason: 'writeIns is not a list' }
   if (w.length === 0) return { ok: true, marks: out, letters, writeIns: [] }
