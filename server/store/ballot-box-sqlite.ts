@@ -14,6 +14,10 @@ import { StoreUnavailableError } from './types'
 
 /** Casts in one batch at most: their acks all wait for its commit. */
 const CAST_CHUNK = 512
+/** With the thread idle, this many casts read go at once, without waiting for the end of the
+ * event loop's turn: a hall's burst is read in turns of up to a thousand sockets, and the thread
+ * would otherwise wait for the whole turn (tens of milliseconds) before writing the first of them. */
+const EAGER_CHUNK = 128
 
 type Ops = Omit<BallotFile, 'close'>
 type Call = { [K in keyof Ops]: { op: K; args: Parameters<Ops[K]> } }[keyof Ops] | { op: 'shutdown' }
@@ -136,9 +140,11 @@ export function openSqliteBallotBox(file: string): BallotBox & { close(): Promis
     cast(roundKey, voterId, idempotencyKey, ballot) {
       return new Promise((resolve, reject) => {
         queue.push({ roundKey, voterId, idem: idempotencyKey, ballot, resolve, reject })
+        if (inFlight) return
+        if (queue.length >= EAGER_CHUNK) return flush()
         // The casts read in one turn of the event loop go together (or with those read while the
         // thread was busy with the previous batch).
-        if (!scheduled && !inFlight) {
+        if (!scheduled) {
           scheduled = true
           setImmediate(flush)
         }
