@@ -87,12 +87,13 @@ export class WorkerPool {
 
   private constructor() {}
 
-  static async start(cleanup: Cleanup, n: number): Promise<WorkerPool> {
+  /** `cpuProfDir`: each worker writes a V8 CPU profile there when it exits (--cpu-prof runs). */
+  static async start(cleanup: Cleanup, n: number, cpuProfDir: string | null = null): Promise<WorkerPool> {
     const pool = new WorkerPool()
     const ready: Promise<void>[] = []
     for (let i = 0; i < n; i++) {
       // The parent runs under tsx: process.execArgv carries its loader, and the fork inherits it.
-      const p = fork(WORKER, [], { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: process.execArgv })
+      const p = fork(WORKER, [], { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: cpuProfDir ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : process.execArgv })
       if (!p.pid) throw new Error('could not fork a load-generator worker')
       cleanup.trackGroup(p.pid)
       pool.procs.push(p)

@@ -33,6 +33,9 @@
 //    the machine; a few tenths of a second there mean the run was disturbed. server_main_thread_s is
 //    the nodes' main threads alone (their event loops; the rest of server_s is Redis, the SQLite
 //    ballot box's thread, the collector's helpers): near the burst's length, the event loop decided it.
+// 9. ballot_acks_per_20ms / ping_acks_per_20ms: acks per 20 ms from the burst's first send. A run of
+//    empty bins before the last acks is casts waiting for the ballot box, not for the event loop.
+import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import os from 'node:os'
 import type { ElectionCount } from '../../../shared/domain/elections'
@@ -63,6 +66,18 @@ import {
 import { round, summarize } from '../lib/stats'
 import { WorkerPool, type AckReply, type StatusReply, type TimedReply } from '../lib/workers'
 
+/** Counts per `binMs` from `from` (wall ms), the last bin holding the last time. */
+function perBin(times: number[], from: number | null, binMs: number): number[] {
+  if (from === null || times.length === 0) return []
+  const out: number[] = []
+  for (const t of times) {
+    const i = Math.max(0, Math.floor((t - from) / binMs))
+    while (out.length <= i) out.push(0)
+    out[i]++
+  }
+  return out
+}
+
 const TARGETS = { lost: 0, duplicates: 0, ack_p99_ms: 250, ratio: 0.5, close_to_display_ms: 500 }
 
 const scenario: Scenario = {
@@ -80,7 +95,8 @@ const scenario: Scenario = {
     if (markOrder !== 'list' && markOrder !== 'click') throw new Error('--mark-order must be list or click')
     const hall = await setupHall(ctx, { ...o, connectTablets: false })
     const { cluster, chair, displays } = hall
-    const pool = await WorkerPool.start(cleanup, defaultWorkers(args, o.clients))
+    // With --cpu-prof the load generator's workers are profiled too (DIR/loadgen).
+    const pool = await WorkerPool.start(cleanup, defaultWorkers(args, o.clients), hall.topo.cpuProfDir ? path.join(hall.topo.cpuProfDir, 'loadgen') : null)
     const connected = await connectTablets(ctx, hall, pool, o)
     log(`ballots: ${connected} tablets, ${candidates} candidates for ${seats} seats, ${hall.topo.store}, ${hall.topo.nodes} node(s)`)
 
@@ -113,7 +129,7 @@ const scenario: Scenario = {
 
     /** CPU seconds spent while `fn` ran: by the server processes (and Redis), by the load generator's
      * workers, and by the whole machine; on 2 cores a burst is over when both are used up. */
-    const cpuOf = async <T>(fn: () => Promise<T>): Promise<{ value: T; cpu: Record<string, number | null> }> => {
+    const cpuOf = async <T>(fn: () => Promise<T>): Promise<{ value: T; cpu: Record<string, number | null>; monoUs: [number, number] }> => {
       // The load generator shares the two cores with the server: each burst (the no-op ones as well
       // as the ballots) starts on its freshly collected heaps, so that its own collections do not
       // decide which burst looks slower.
@@ -123,7 +139,9 @@ const scenario: Scenario = {
       // A node's main thread has the node's pid as its thread id: its event loop alone.
       const mainA = cluster.nodes.map((n) => cpuSeconds(n.pid, n.pid) ?? 0)
       const mA = machineCpu()
+      const monoA = process.hrtime.bigint() / 1000n
       const value = await fn()
+      const monoB = process.hrtime.bigint() / 1000n
       const mB = machineCpu()
       const mainB = cluster.nodes.map((n) => cpuSeconds(n.pid, n.pid) ?? 0)
       const srvB = ourPids.map((p) => cpuSeconds(p) ?? 0)
@@ -141,6 +159,8 @@ const scenario: Scenario = {
           // Everything else: this process (displays, chair) and whatever else runs on the machine.
           others_s: machine === null ? null : round(Math.max(0, machine - server - lg), 2),
         },
+        // For prof-top.ts --from/--to: the burst's window on the monotonic clock the profiles use.
+        monoUs: [Number(monoA), Number(monoB)] as [number, number],
       }
     }
 
@@ -278,6 +298,13 @@ const scenario: Scenario = {
       // just before the burst's start signal to its last ack).
       cpu_ping_burst: pingRun.cpu,
       cpu_ballot_burst: castRun.cpu,
+      // When the acks came: how many in each 20 ms from the burst's first send (a tail after a gap
+      // is casts waiting for the ballot box), for the ballots and the first no-op burst.
+      ballot_acks_per_20ms: perBin(ballots.ackAt, ballots.firstSend, 20),
+      ping_acks_per_20ms: perBin(ping.ackAt, ping.firstSend, 20),
+      // For prof-top.ts --from/--to (a node's --cpu-prof profile uses the same monotonic clock).
+      ping_burst_window_mono_us: pingRun.monoUs,
+      ballot_burst_window_mono_us: castRun.monoUs,
       turnout_on_display_after_last_ack_ms: turnoutLag.map((x) => round(x, 0)),
       close_ack_ms: round(closeAck.ms, 0),
       close_to_display_ms: round(closeMax, 0),

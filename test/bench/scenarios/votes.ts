@@ -14,6 +14,7 @@
 //    (broadcasts_per_s); max_updates_per_s_per_display is the most frames one display got in any one
 //    second of the vote, by the frames' serverTime (_arrival: by when they arrived), target <= 10.
 // 6. The chair closes and publishes; the published for/against/abstain against the acked ballots.
+import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import os from 'node:os'
 import type { PollView } from '../../../shared/domain/poll-views'
@@ -77,7 +78,8 @@ const scenario: Scenario = {
     if (!(seconds > 0)) throw new Error('--seconds must be > 0')
     const hall = await setupHall(ctx, { ...o, connectTablets: false })
     const { cluster, chair, displays } = hall
-    const pool = await WorkerPool.start(cleanup, defaultWorkers(args, o.clients))
+    // With --cpu-prof the load generator's workers are profiled too (DIR/loadgen).
+    const pool = await WorkerPool.start(cleanup, defaultWorkers(args, o.clients), hall.topo.cpuProfDir ? path.join(hall.topo.cpuProfDir, 'loadgen') : null)
     const connected = await connectTablets(ctx, hall, pool, o)
     log(`votes: ${connected} tablets within ${seconds} s, ${displays.length} displays, ${hall.topo.store}, ${hall.topo.nodes} node(s)`)
 
