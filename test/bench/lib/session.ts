@@ -318,6 +318,8 @@ export interface Merged {
   /** Wall times of the acks, sorted. */
   ackAt: number[]
   firstSend: number | null
+  /** Wall time of the last acked command's send (its ack time less its latency). */
+  lastSend: number | null
   lastAck: number | null
   /** acked / (last ack - first send). */
   perS: number | null
@@ -330,10 +332,12 @@ export function mergeTimed(rs: TimedReply[]): Merged {
   const firsts = rs.flatMap((r) => (r.firstSend !== null ? [r.firstSend] : []))
   const firstSend = firsts.length ? Math.min(...firsts) : null
   const lastAck = ackAt.length ? ackAt[ackAt.length - 1] : null
+  let lastSend: number | null = null
+  for (const r of rs) for (let i = 0; i < r.ackAt.length; i++) lastSend = Math.max(lastSend ?? -Infinity, r.ackAt[i] - r.ms[i])
   const errors: Record<string, number> = {}
   for (const r of rs) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v
   const span = firstSend !== null && lastAck !== null ? (lastAck - firstSend) / 1000 : null
-  return { sent: rs.reduce((a, r) => a + r.sent, 0), acked: ms.length, ms, ackAt, firstSend, lastAck, perS: span ? ms.length / span : null, errors }
+  return { sent: rs.reduce((a, r) => a + r.sent, 0), acked: ms.length, ms, ackAt, firstSend, lastSend, lastAck, perS: span ? ms.length / span : null, errors }
 }
 
 /** Which worker holds delegate `index`. */

@@ -284,6 +284,9 @@ const scenario: Scenario = {
       tablet_bytes_in_ballot_burst: round(rx.bytes, 0),
       tablet_state_changed_in_ballot_burst: round(rx.changed, 2),
       ballots_per_s: round(ballots.perS, 0),
+      // First send to last send: how long the load generator took to send the burst.
+      ballot_send_spread_ms: ballots.lastSend !== null && ballots.firstSend !== null ? round(ballots.lastSend - ballots.firstSend, 0) : null,
+      ping_send_spread_ms: ping.lastSend !== null && ping.firstSend !== null ? round(ping.lastSend - ping.firstSend, 0) : null,
       ballot_burst_s: ballots.lastAck !== null && ballots.firstSend !== null ? round((ballots.lastAck - ballots.firstSend) / 1000, 2) : null,
       raw_acks_per_s: round(ceiling, 0),
       raw_acks_per_s_before_after: [round(ping.perS, 0), round(ping2.perS, 0)],
