@@ -195,7 +195,6 @@ export function checkStoredBallotShape(
   return ineligibleWriteIn(r.writeIns, eligibleWriteIn) ?? { ok: true, stored: r.letters + JSON.stringify(r.writeIns) }
 }
 
-
 /**
  * The ballot box's form of a ballot checkBallotShape returned: one letter per listed candidate in
  * the round's list order (F for, A against, B abstain, - unmarked), then the write-ins as a JSON
