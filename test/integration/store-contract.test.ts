@@ -273,6 +273,37 @@ describe.each(STORE_KINDS)('store contract on %s', (kind) => {
       expect(await box.turnout('p1:1')).toBe(30)
     })
 
+    it('a burst larger than a batch, sent in one tick: every cast gets its own outcome, every ballot is kept once', async () => {
+      const { ballots: box } = await open()
+      const hall = Array.from({ length: 1300 }, (_, i) => `h${String(i).padStart(5, '0')}`)
+      await box.openRound('p9:1', hall)
+      // In one tick, as a hall's tablets arrive in one turn of the event loop: more than a batch
+      // holds, with strangers, retries and second keys spread through it.
+      const sent: Array<{ voter: string; key: string; content: string; want: string }> = []
+      hall.forEach((v, i) => {
+        sent.push({ voter: v, key: `key-${v}-a`, content: `F${i}`, want: 'accepted' })
+        if (i % 97 === 5) sent.push({ voter: `x${i}`, key: `key-x${i}`, content: `S${i}`, want: 'not-eligible' })
+        if (i % 89 === 7) sent.push({ voter: v, key: `key-${v}-a`, content: `F${i}`, want: 'repeat' })
+        if (i % 83 === 9) sent.push({ voter: v, key: `key-${v}-b`, content: `G${i}`, want: 'already-voted' })
+      })
+      const outcomes = await Promise.all(sent.map((c) => box.cast('p9:1', c.voter, c.key, c.content)))
+      // Two casts of one voter in the same batch are stored in a shuffled order: which of the two is
+      // the accepted one is not fixed, so each voter's outcomes are compared as a set.
+      const byVoter = (list: string[]) => {
+        const m = new Map<string, string[]>()
+        sent.forEach((c, i) => m.set(c.voter, [...(m.get(c.voter) ?? []), list[i]].sort()))
+        return m
+      }
+      expect(byVoter(outcomes)).toEqual(byVoter(sent.map((c) => c.want)))
+      expect(await box.turnout('p9:1')).toBe(hall.length)
+      const closed = await box.closeRound('p9:1')
+      expect(closed.voters).toBe(hall.length)
+      // One ballot per voter: the accepted cast's (F… unless a second key won the race, G…).
+      expect(closed.ballots).toHaveLength(hall.length)
+      const kept = new Set(closed.ballots)
+      hall.forEach((_, i) => expect(kept.has(`F${i}`) !== kept.has(`G${i}`), `voter ${i}`).toBe(true))
+    })
+
     it('two casts of one voter in the same batch: one ballot, the other told apart by its key', async () => {
       const { ballots: box } = await open()
       await box.openRound('p1:1', voters)
