@@ -79,7 +79,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 const knownSets = new WeakMap<readonly string[], Set<string>>()
 
 /** One letter per mark in the stored (compact) form; '-' is a candidate left unmarked. */
-const MARK_LETTER: Record<ElectionMark, string> = { for: 'F', against: 'A', abstain: 'B' }
 const MARK_CODE: Record<ElectionMark, number> = { for: 0x46, against: 0x41, abstain: 0x42 }
 const UNMARKED_CODE = 0x2d
 /** The letters of the ballot being parsed, as character codes: one string is made of them at the
@@ -87,16 +86,16 @@ const UNMARKED_CODE = 0x2d
 const letterCodes: number[] = []
 const LETTER_MARK: Record<string, ElectionMark | undefined> = { F: 'for', A: 'against', B: 'abstain' }
 
-/** A parsed election ballot: its marks as an object (when asked for) and as the stored form's
- * letters (always: a string of one letter per candidate costs less than the object). */
-type Parsed = { ok: true; marks: Record<string, ElectionMark> | null; letters: string; writeIns: string[] } | { ok: false; reason: string }
+/** A parsed election ballot: its marks as an object (`withMarks`), or else as the stored form's
+ * letters (a string of one letter per candidate costs less than the object). */
+type Parsed = { ok: true; marks: Record<string, ElectionMark> | null; letters: string | null; writeIns: string[] } | { ok: false; reason: string }
 
 /**
  * The structure of an election ballot, without the rules that need the roster (write-in
  * eligibility) or the voter's intent (every candidate marked): shared by the cast-time checks and
  * the count. Builds a fresh ballot holding only the known fields, with write-ins sorted, so that a
  * published ballot carries the choices and nothing a voter could use to make it recognisable.
- * `withMarks` false: only the letters are built (the cast path of a secret round stores those).
+ * `withMarks` false: the letters are built instead (the cast path of a secret round stores those).
  */
 function parseElection(b: unknown, candidateIds: readonly string[], listedPersonIds: ReadonlySet<string>, requireAllMarked: boolean, withMarks: boolean): Parsed {
   if (!isPlainObject(b)) return { ok: false, reason: 'ballot is not an object' }
@@ -125,12 +124,14 @@ function parseElection(b: unknown, candidateIds: readonly string[], listedPerson
     if (m !== 'for' && m !== 'against' && m !== 'abstain') {
       return { ok: false, reason: `candidate ${JSON.stringify(id)} has an unknown mark` }
     }
-    letterCodes[i] = MARK_CODE[m]
-    if (!out) continue
+    if (!out) {
+      letterCodes[i] = MARK_CODE[m]
+      continue
+    }
     if (id === '__proto__') Object.defineProperty(out, id, { value: m, enumerable: true, writable: true, configurable: true })
     else out[id] = m
   }
-  const letters = String.fromCharCode.apply(null, letterCodes)
+  const letters = out ? null : String.fromCharCode.apply(null, letterCodes)
   const w = writeIns === undefined ? [] : writeIns
   if (!Array.isArray(w)) return { ok: false, reason: 'writeIns is not a list' }
   if (w.length === 0) return { ok: true, marks: out, letters, writeIns: [] }
@@ -191,8 +192,9 @@ export function checkStoredBallotShape(
 ): { ok: true; stored: string } | { ok: false; reason: string } {
   const r = parseElection(b, candidateIds, listedPersonIds, true, false)
   if (!r.ok) return r
-  if (r.writeIns.length === 0) return { ok: true, stored: r.letters }
-  return ineligibleWriteIn(r.writeIns, eligibleWriteIn) ?? { ok: true, stored: r.letters + JSON.stringify(r.writeIns) }
+  const letters = r.letters!
+  if (r.writeIns.length === 0) return { ok: true, stored: letters }
+  return ineligibleWriteIn(r.writeIns, eligibleWriteIn) ?? { ok: true, stored: letters + JSON.stringify(r.writeIns) }
 }
 
 /**
@@ -205,7 +207,7 @@ export function checkStoredBallotShape(
  */
 export function compactElectionBallot(b: ElectionBallot, candidateIds: readonly string[]): string {
   let out = ''
-  for (const id of candidateIds) out += Object.hasOwn(b.marks, id) ? MARK_LETTER[b.marks[id]] : '-'
+  for (const id of candidateIds) out += String.fromCharCode(Object.hasOwn(b.marks, id) ? MARK_CODE[b.marks[id]] : UNMARKED_CODE)
   return b.writeIns.length === 0 ? out : out + JSON.stringify(b.writeIns)
 }
 
