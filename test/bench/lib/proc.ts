@@ -115,6 +115,22 @@ export function cpuSeconds(pid: number, thread?: number): number | null {
   }
 }
 
+/** CPU seconds of each thread of a process so far, by thread id (empty once it is gone). */
+export function threadCpu(pid: number): Map<number, number> {
+  const out = new Map<number, number>()
+  let tids: string[] = []
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return out
+  }
+  for (const t of tids) {
+    const s = cpuSeconds(pid, Number(t))
+    if (s !== null) out.set(Number(t), s)
+  }
+  return out
+}
+
 /** Keeps the peak RSS of some processes, sampled every intervalMs. */
 export class RssSampler {
   readonly peak = new Map<number, number>()

@@ -33,6 +33,8 @@
 //    the machine; a few tenths of a second there mean the run was disturbed. server_main_thread_s is
 //    the nodes' main threads alone (their event loops; the rest of server_s is Redis, the SQLite
 //    ballot box's thread, the collector's helpers): near the burst's length, the event loop decided it.
+//    node1_other_threads_s: node 1's other threads one by one, busiest first (Linux names them all
+//    "node"; on SQLite the ballot box's thread is usually first, the collector's helpers follow).
 // 9. ballot_acks_per_20ms / ping_acks_per_20ms: acks per 20 ms from the burst's first send. A run of
 //    empty bins before the last acks is casts waiting for the ballot box, not for the event loop.
 import path from 'node:path'
@@ -42,7 +44,7 @@ import type { ElectionCount } from '../../../shared/domain/elections'
 import type { Args } from '../lib/args'
 import { command, must } from '../lib/client'
 import { log, sleep } from '../lib/log'
-import { cpuSeconds, machineCpu } from '../lib/proc'
+import { cpuSeconds, machineCpu, threadCpu } from '../lib/proc'
 import type { Scenario, ScenarioContext } from '../lib/scenario'
 import {
   checkInWorkers,
@@ -138,12 +140,14 @@ const scenario: Scenario = {
       const srvA = ourPids.map((p) => cpuSeconds(p) ?? 0)
       // A node's main thread has the node's pid as its thread id: its event loop alone.
       const mainA = cluster.nodes.map((n) => cpuSeconds(n.pid, n.pid) ?? 0)
+      const threadsA = threadCpu(cluster.nodes[0].pid)
       const mA = machineCpu()
       const monoA = process.hrtime.bigint() / 1000n
       const value = await fn()
       const monoB = process.hrtime.bigint() / 1000n
       const mB = machineCpu()
       const mainB = cluster.nodes.map((n) => cpuSeconds(n.pid, n.pid) ?? 0)
+      const threadsB = threadCpu(cluster.nodes[0].pid)
       const srvB = ourPids.map((p) => cpuSeconds(p) ?? 0)
       const lgB = await pool.all<StatusReply>({ type: 'status' })
       const lg = lgB.reduce((a, x, i) => a + (x.cpu.user + x.cpu.system - lgA[i].cpu.user - lgA[i].cpu.system) / 1e6, 0)
@@ -154,6 +158,12 @@ const scenario: Scenario = {
         cpu: {
           server_s: round(server, 2),
           server_main_thread_s: round(mainB.reduce((a, x, i) => a + x - mainA[i], 0), 2),
+          // Node 1's other threads, busiest first (the ballot box's thread, the collector's helpers).
+          node1_other_threads_s: [...threadsB]
+            .filter(([tid]) => tid !== cluster.nodes[0].pid)
+            .map(([tid, s]) => round(s - (threadsA.get(tid) ?? 0), 2))
+            .filter((s) => s > 0)
+            .sort((a, b) => b - a),
           loadgen_s: round(lg, 2),
           machine_busy_s: machine === null ? null : round(machine, 2),
           // Everything else: this process (displays, chair) and whatever else runs on the machine.
