@@ -13,8 +13,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { randomOrder, type CastOutcome, type ClosedRound } from './ballot-box'
 
-/** Idempotency keys are stored padded to this width, so the row never changes size. */
-const IDEM_WIDTH = 64
+/** Idempotency keys are stored padded to this width, so that marking a voter does not change the
+ * row's size. The poll service hands over 32 characters (a hash of the device's key); a longer key
+ * is stored whole. Files written with a wider padding still read: keys are compared trimmed. */
+const IDEM_WIDTH = 32
 const NO_KEY = ' '.repeat(IDEM_WIDTH)
 
 /** Casts handed over together, as columns (cheap to pass between threads): cast i is
@@ -103,15 +105,14 @@ export function openBallotFile(file: string): BallotFile {
         outcomes[i] = 'closed'
         return
       }
-      const idem = c.idems[i].padEnd(IDEM_WIDTH, ' ')
       // The common case in one statement: an eligible voter who has not voted yet.
-      if (qMarkIfNot.run(idem, roundKey, c.voters[i]).changes === 1) {
+      if (qMarkIfNot.run(c.idems[i].padEnd(IDEM_WIDTH, ' '), roundKey, c.voters[i]).changes === 1) {
         qAddBallot.run(roundKey, ids[k], c.ballots[i])
         outcomes[i] = 'accepted'
         return
       }
       const v = qVoter.get(roundKey, c.voters[i])
-      outcomes[i] = !v ? 'not-eligible' : v.idem === idem ? 'repeat' : 'already-voted'
+      outcomes[i] = !v ? 'not-eligible' : v.idem.trimEnd() === c.idems[i] ? 'repeat' : 'already-voted'
     })
     return outcomes
   })

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { DomainEvent, StoredEvent } from '../../shared/domain/events'
 import { eventHash } from '../../server/engine'
+import Database from 'better-sqlite3'
 import { openSqliteBallotBox } from '../../server/store/ballot-box-sqlite'
 import { ConflictError, StoreUnavailableError, type Store } from '../../server/store/types'
 import { storeHandle, STORE_KINDS, type StoreHandle } from '../helpers/server'
@@ -390,6 +391,26 @@ describe('the SQLite ballot box thread', () => {
     // What was acked is on disk.
     const again = openSqliteBallotBox(file)
     expect(await again.turnout('p1:1')).toBe(accepted)
+    await again.close()
+  })
+
+  it('a round opened by an earlier version (keys padded wider) still tells a retry from a second device', async () => {
+    const file = path.join(tmp(), 'ballots.db')
+    const box = openSqliteBallotBox(file)
+    await box.openRound('p1:1', ['v1', 'v2'])
+    expect(await box.cast('p1:1', 'v1', 'a'.repeat(32), 'FFA')).toBe('accepted')
+    await box.close()
+    // The earlier version padded every key to 64 characters.
+    const db = new Database(file)
+    db.prepare("UPDATE roll SET idem = substr(idem || ?, 1, 64) WHERE round_key = 'p1:1'").run(' '.repeat(64))
+    expect(db.prepare("SELECT length(idem) AS n FROM roll WHERE voter = 'v1'").get()).toEqual({ n: 64 })
+    db.close()
+    const again = openSqliteBallotBox(file)
+    expect(await again.cast('p1:1', 'v1', 'a'.repeat(32), 'FFA')).toBe('repeat')
+    expect(await again.cast('p1:1', 'v1', 'b'.repeat(32), 'AAF')).toBe('already-voted')
+    expect(await again.castKey('p1:1', 'v1')).toBe('a'.repeat(32))
+    expect(await again.cast('p1:1', 'v2', 'c'.repeat(32), 'AAF')).toBe('accepted')
+    expect(await again.turnout('p1:1')).toBe(2)
     await again.close()
   })
 })
