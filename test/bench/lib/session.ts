@@ -323,6 +323,8 @@ export interface Merged {
   lastAck: number | null
   /** acked / (last ack - first send). */
   perS: number | null
+  /** The load-generator workers' own garbage collection in the burst, ms, summed over workers. */
+  gcMs: number
   errors: Record<string, number>
 }
 
@@ -337,7 +339,7 @@ export function mergeTimed(rs: TimedReply[]): Merged {
   const errors: Record<string, number> = {}
   for (const r of rs) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v
   const span = firstSend !== null && lastAck !== null ? (lastAck - firstSend) / 1000 : null
-  return { sent: rs.reduce((a, r) => a + r.sent, 0), acked: ms.length, ms, ackAt, firstSend, lastSend, lastAck, perS: span ? ms.length / span : null, errors }
+  return { sent: rs.reduce((a, r) => a + r.sent, 0), acked: ms.length, ms, ackAt, firstSend, lastSend, lastAck, perS: span ? ms.length / span : null, gcMs: rs.reduce((a, r) => a + (r.gcMs ?? 0), 0), errors }
 }
 
 /** Which worker holds delegate `index`. */

@@ -9,7 +9,7 @@
 // accepts it). What a tablet behind nginx with proxy_next_upstream would see, minus the proxy hop.
 import v8 from 'node:v8'
 import vm from 'node:vm'
-import { performance } from 'node:perf_hooks'
+import { performance, PerformanceObserver } from 'node:perf_hooks'
 import { command, connect, type BenchClient, type Timed } from './client'
 import { connectMany } from './hall'
 import type { ServerNode } from './cluster'
@@ -36,6 +36,20 @@ interface Tablet {
   reconnectedAt: number | null
   reconnects: number
   closing: boolean
+}
+
+/** The worker's own garbage collections (start and duration, performance.now() ms), recent ones. */
+const gcs: Array<[number, number]> = []
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcs.push([e.startTime, e.duration])
+  if (gcs.length > 10_000) gcs.splice(0, gcs.length - 10_000)
+}).observe({ entryTypes: ['gc'] })
+
+/** Milliseconds this worker spent collecting from wall time `from` to `to`. */
+function gcMsBetween(from: number, to: number): number {
+  const a = from - performance.timeOrigin
+  const b = to - performance.timeOrigin
+  return gcs.reduce((sum, [t, d]) => (t >= a && t <= b ? sum + d : sum), 0)
 }
 
 let nodes: string[] = []
@@ -235,14 +249,17 @@ function timedReply(id: number, res: Sent[], ok: (r: Timed<unknown>) => boolean)
   const ackAt: number[] = []
   const errors: Record<string, number> = {}
   let firstSend = Infinity
+  let lastAck = -Infinity
   for (const x of res) {
     firstSend = Math.min(firstSend, x.sentAt)
+    lastAck = Math.max(lastAck, x.ackAt)
     if (ok(x.r) && x.r.ms !== null) {
       ms.push(x.r.ms)
       ackAt.push(x.ackAt)
     } else errors[x.r.error ?? '?'] = (errors[x.r.error ?? '?'] ?? 0) + 1
   }
-  return { type: 'timed', id, sent: res.length, acked: ms.length, ms, ackAt, firstSend: Number.isFinite(firstSend) ? firstSend : null, errors }
+  const gcMs = Number.isFinite(firstSend) && Number.isFinite(lastAck) ? gcMsBetween(firstSend, lastAck) : 0
+  return { type: 'timed', id, sent: res.length, acked: ms.length, ms, ackAt, firstSend: Number.isFinite(firstSend) ? firstSend : null, gcMs, errors }
 }
 
 process.on('message', (req: WorkerRequest) => {

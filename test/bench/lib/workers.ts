@@ -39,6 +39,8 @@ export interface TimedReply {
   /** Wall time of each successful ack, and of the first send. */
   ackAt: number[]
   firstSend: number | null
+  /** The worker's own garbage collection from its first send to its last ack, ms. */
+  gcMs: number
   errors: Record<string, number>
 }
 

@@ -35,6 +35,8 @@
 //    ballot box's thread, the collector's helpers): near the burst's length, the event loop decided it.
 //    node1_other_threads_s: node 1's other threads one by one, busiest first (Linux names them all
 //    "node"; on SQLite the ballot box's thread is usually first, the collector's helpers follow).
+//    loadgen_gc_ms_ballot_burst / loadgen_gc_ms_ping_burst: the load generator's workers' own
+//    garbage collection from their first send to their last ack (ms, summed): its share of the burst.
 // 9. ballot_acks_per_20ms / ping_acks_per_20ms: acks per 20 ms from the burst's first send. A run of
 //    empty bins before the last acks is casts waiting for the ballot box, not for the event loop.
 import path from 'node:path'
@@ -131,7 +133,7 @@ const scenario: Scenario = {
 
     /** CPU seconds spent while `fn` ran: by the server processes (and Redis), by the load generator's
      * workers, and by the whole machine; on 2 cores a burst is over when both are used up. */
-    const cpuOf = async <T>(fn: () => Promise<T>): Promise<{ value: T; cpu: Record<string, number | null>; monoUs: [number, number] }> => {
+    const cpuOf = async <T>(fn: () => Promise<T>): Promise<{ value: T; cpu: Record<string, number | number[] | null>; monoUs: [number, number] }> => {
       // The load generator shares the two cores with the server: each burst (the no-op ones as well
       // as the ballots) starts on its freshly collected heaps, so that its own collections do not
       // decide which burst looks slower.
@@ -161,7 +163,7 @@ const scenario: Scenario = {
           // Node 1's other threads, busiest first (the ballot box's thread, the collector's helpers).
           node1_other_threads_s: [...threadsB]
             .filter(([tid]) => tid !== cluster.nodes[0].pid)
-            .map(([tid, s]) => round(s - (threadsA.get(tid) ?? 0), 2))
+            .map(([tid, s]) => round(s - (threadsA.get(tid) ?? 0), 2) ?? 0)
             .filter((s) => s > 0)
             .sort((a, b) => b - a),
           loadgen_s: round(lg, 2),
@@ -295,6 +297,8 @@ const scenario: Scenario = {
       tablet_state_changed_in_ballot_burst: round(rx.changed, 2),
       ballots_per_s: round(ballots.perS, 0),
       // First send to last send: how long the load generator took to send the burst.
+      loadgen_gc_ms_ballot_burst: round(ballots.gcMs, 0),
+      loadgen_gc_ms_ping_burst: round(ping.gcMs, 0),
       ballot_send_spread_ms: ballots.lastSend !== null && ballots.firstSend !== null ? round(ballots.lastSend - ballots.firstSend, 0) : null,
       ping_send_spread_ms: ping.lastSend !== null && ping.firstSend !== null ? round(ping.lastSend - ping.firstSend, 0) : null,
       ballot_burst_s: ballots.lastAck !== null && ballots.firstSend !== null ? round((ballots.lastAck - ballots.firstSend) / 1000, 2) : null,
