@@ -39,6 +39,9 @@
 //    garbage collection from their first send to their last ack (ms, summed): its share of the burst.
 // 9. ballot_acks_per_20ms / ping_acks_per_20ms: acks per 20 ms from the burst's first send. A run of
 //    empty bins before the last acks is casts waiting for the ballot box, not for the event loop.
+//    ballot_max_ms_by_send_20ms / ping_max_ms_by_send_20ms: the slowest ack among those sent in each
+//    20 ms: flat when the server keeps up with the sending, rising when later sends queue behind
+//    earlier ones (the burst's throughput decides its p99).
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import os from 'node:os'
@@ -296,9 +299,9 @@ const scenario: Scenario = {
       tablet_bytes_in_ballot_burst: round(rx.bytes, 0),
       tablet_state_changed_in_ballot_burst: round(rx.changed, 2),
       ballots_per_s: round(ballots.perS, 0),
-      // First send to last send: how long the load generator took to send the burst.
       loadgen_gc_ms_ballot_burst: round(ballots.gcMs, 0),
       loadgen_gc_ms_ping_burst: round(ping.gcMs, 0),
+      // First send to last send: how long the load generator took to send the burst.
       ballot_send_spread_ms: ballots.lastSend !== null && ballots.firstSend !== null ? round(ballots.lastSend - ballots.firstSend, 0) : null,
       ping_send_spread_ms: ping.lastSend !== null && ping.firstSend !== null ? round(ping.lastSend - ping.firstSend, 0) : null,
       ballot_burst_s: ballots.lastAck !== null && ballots.firstSend !== null ? round((ballots.lastAck - ballots.firstSend) / 1000, 2) : null,
@@ -318,6 +321,10 @@ const scenario: Scenario = {
       // When the acks came: how many in each 20 ms from the burst's first send (a tail after a gap
       // is casts waiting for the ballot box), for the ballots and the first no-op burst.
       ballot_acks_per_20ms: perBin(ballots.ackAt, ballots.firstSend, 20),
+      // The slowest ack among the ballots sent in each 20 ms from the first send: whether the tail
+      // is the last ones sent (a queue) or early ones left behind.
+      ballot_max_ms_by_send_20ms: maxBySend(castReplies, ballots.firstSend, 20),
+      ping_max_ms_by_send_20ms: maxBySend(pingRun.value, ping.firstSend, 20),
       ping_acks_per_20ms: perBin(ping.ackAt, ping.firstSend, 20),
       // For prof-top.ts --from/--to (a node's --cpu-prof profile uses the same monotonic clock).
       ping_burst_window_mono_us: pingRun.monoUs,
@@ -363,6 +370,19 @@ const scenario: Scenario = {
     result.targets_missed = missed
     return result
   },
+}
+
+/** The slowest ack (ms) among the commands sent in each `binMs` from `from` (wall ms). */
+function maxBySend(rs: TimedReply[], from: number | null, binMs: number): number[] {
+  if (from === null) return []
+  const out: number[] = []
+  for (const r of rs)
+    for (let i = 0; i < r.ms.length; i++) {
+      const b = Math.max(0, Math.floor((r.ackAt[i] - r.ms[i] - from) / binMs))
+      while (out.length <= b) out.push(0)
+      out[b] = Math.max(out[b], round(r.ms[i], 0) ?? 0)
+    }
+  return out
 }
 
 export default scenario
