@@ -16,6 +16,9 @@ export default defineConfig({
     globalSetup: ['test/setup/redis.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // A browser page's reaction to a click (a command to the server, its ack, a re-render) may take
+    // more than vitest's default second while another file shares the two cores.
+    expect: { poll: { timeout: 5000 } },
     pool: 'forks',
     projects: [
       {
