@@ -8,11 +8,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { ARTIFACTS, assertBuilt, launchBrowser, SIZES, testIdText, type BrowserSession } from '../helpers/browser'
-import { checkInDirect, send, startHall, type Hall } from '../helpers/server'
-
-function key(): string {
-  return Math.random().toString(36).slice(2, 14)
-}
+import { checkInDirect, idemKey, send, startHall, type Hall } from '../helpers/server'
 
 /** Picks a person in a roster picker by typing the name and clicking their row. */
 async function pick(page: Page, picker: string, name: string, personId: string): Promise<void> {
@@ -141,7 +137,7 @@ describe('an election in the browser', () => {
             n < 2
               ? { [idOf(candA.name)]: 'for', [idOf(candB.name)]: 'for', [idOf('丁一')]: 'for' }
               : { [idOf(candA.name)]: 'for', [idOf(candB.name)]: n % 2 ? 'for' : 'against', [idOf('丁一')]: 'abstain' }
-          const ack = await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: key() })
+          const ack = await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: idemKey() })
           t.socket.disconnect()
           return ack
         }),

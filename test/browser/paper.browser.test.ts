@@ -9,11 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { assertBuilt, launchBrowser, SIZES, testIdText, type BrowserSession, type OpenPage } from '../helpers/browser'
-import { checkInDirect, send, startHall, type Hall } from '../helpers/server'
-
-function key(): string {
-  return Math.random().toString(36).slice(2, 14)
-}
+import { checkInDirect, idemKey, send, startHall, type Hall } from '../helpers/server'
 
 async function pick(page: Page, picker: string, name: string, personId: string): Promise<void> {
   await page.getByTestId(`${picker}-input`).fill(name)
@@ -134,7 +130,7 @@ describe('voting bodies and paper rounds in the browser', () => {
     const nominee = spec.kind === 'appointment' ? spec.nominees[0].id : ''
     for (const m of delegates) {
       const t = await hall.connect(hall.code(m.id))
-      expect((await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks: { [nominee]: 'agree' } }, idempotencyKey: key() })).ok).toBe(true)
+      expect((await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks: { [nominee]: 'agree' } }, idempotencyKey: idemKey() })).ok).toBe(true)
       t.socket.disconnect()
     }
     await expect.poll(() => cp.getByTestId('chair-turnout').getAttribute('data-cast')).toBe(String(delegates.length))

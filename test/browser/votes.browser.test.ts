@@ -5,11 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { assertBuilt, launchBrowser, SIZES, testIdText, type BrowserSession, type OpenPage } from '../helpers/browser'
-import { checkInDirect, send, startHall, type Client, type Hall } from '../helpers/server'
-
-function key(): string {
-  return Math.random().toString(36).slice(2, 14)
-}
+import { checkInDirect, idemKey, send, startHall, type Client, type Hall } from '../helpers/server'
 
 describe('votes, appointments and evaluations in the browser', () => {
   let hall: Hall
@@ -45,7 +41,7 @@ describe('votes, appointments and evaluations in the browser', () => {
   }
 
   async function everyoneVotes(pollId: string, ballot: (i: number) => unknown): Promise<void> {
-    const acks = await Promise.all(voters.map((s, i) => send(s, 'ballot:cast', { pollId, round: 1, ballot: ballot(i), idempotencyKey: key() })))
+    const acks = await Promise.all(voters.map((s, i) => send(s, 'ballot:cast', { pollId, round: 1, ballot: ballot(i), idempotencyKey: idemKey() })))
     expect(acks.filter((a) => !a.ok)).toEqual([])
   }
 

@@ -178,6 +178,11 @@ export async function connectAt(
   return { socket, snapshot, login }
 }
 
+/** A fresh idempotency key as a tablet makes one: 16 random hex characters (the server takes 8-64). */
+export function idemKey(): string {
+  return randomBytes(8).toString('hex')
+}
+
 /** Sends a command and returns its ack. */
 export function send<T = unknown>(socket: Client, event: string, payload?: unknown, timeoutMs = 10_000): Promise<Ack<T>> {
   return (socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p?: unknown): Promise<Ack<T>> }).emitWithAck(event, payload)

@@ -6,11 +6,7 @@ import type { ElectionCount } from '../../shared/domain/elections'
 import type { PollView } from '../../shared/domain/poll-views'
 import type { PublicView, StateChanged } from '../../shared/protocol'
 import { io as ioc } from 'socket.io-client'
-import { checkInDirect, latest, send, startHall, STORE_KINDS, type Client, type Hall } from '../helpers/server'
-
-function key(): string {
-  return Math.random().toString(36).slice(2, 12)
-}
+import { checkInDirect, idemKey, latest, send, startHall, STORE_KINDS, type Client, type Hall } from '../helpers/server'
 
 describe.each(STORE_KINDS)('election on %s', (kind) => {
   let hall: Hall
@@ -67,7 +63,7 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     const results = await Promise.all(
       tablets.map((t, i) => {
         const marks = Object.fromEntries(candidates.map((c) => [c.id, c.id === wang ? (i < 10 ? 'for' : 'against') : 'abstain']))
-        return send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: key() })
+        return send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: idemKey() })
       }),
     )
     expect(results.every((r) => r.ok)).toBe(true)
@@ -82,7 +78,7 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
       pollId,
       round: 1,
       ballot: { marks: Object.fromEntries(candidates.map((c) => [c.id, 'for'])), writeIns: [] },
-      idempotencyKey: key(),
+      idempotencyKey: idemKey(),
     })
     expect(again).toMatchObject({ ok: false, code: 'ALREADY_VOTED', message: '您已经投过票，选票提交后不能更改' })
 
@@ -113,7 +109,7 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     for (const [i, t] of tablets.entries()) {
       const marks = Object.fromEntries(candidates.map((c, j) => [c.id, (i + j) % 3 === 0 ? 'for' : i % 2 ? 'against' : 'abstain']))
       const ballot = { marks, writeIns: i === 1 ? [writeIn] : [] }
-      expect((await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot, idempotencyKey: key() })).ok).toBe(true)
+      expect((await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot, idempotencyKey: idemKey() })).ok).toBe(true)
     }
     expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
     const res = await fetch(`${hall.server.url}/api/polls/${pollId}/rounds/1/ballots.json`, {
@@ -157,7 +153,7 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     await checkInDirect(hall.server.app, hall.delegates.slice(0, 200).map((d) => d.personId))
     expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
     const tablet = await hall.connect(hall.delegates[0].code)
-    const cast = await send(tablet.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks: { [c1.id]: 'for', [c2.id]: 'for' }, writeIns: [] }, idempotencyKey: key() })
+    const cast = await send(tablet.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks: { [c1.id]: 'for', [c2.id]: 'for' }, writeIns: [] }, idempotencyKey: idemKey() })
     expect(cast).toMatchObject({ ok: false, code: 'POLL_IS_PAPER' })
 
     const [sec1, sec2] = hall.codes.filter((c) => c.role === 'secretariat')
@@ -191,7 +187,7 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     const a = await hall.connect(me.code)
     const marks = Object.fromEntries(candidates.map((c) => [c.id, 'for']))
     const acks = await Promise.all(
-      Array.from({ length: 20 }, () => send(a.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: key() })),
+      Array.from({ length: 20 }, () => send(a.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: idemKey() })),
     )
     expect(acks.filter((x) => x.ok)).toHaveLength(1)
     expect(acks.filter((x) => !x.ok && x.code === 'ALREADY_VOTED')).toHaveLength(19)
@@ -211,7 +207,7 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     const neighbour = await hall.connect(voters[10].code)
     const heard = [first, { socket: second }, neighbour].map((t) => latest<{ pollId: string; round: number }>(t.socket, 'ballot:received'))
     const marks = Object.fromEntries(candidates.map((c) => [c.id, 'abstain']))
-    expect((await send(first.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: key() })).ok).toBe(true)
+    expect((await send(first.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: idemKey() })).ok).toBe(true)
     await vi.waitFor(() => expect(heard[1].value).toEqual({ pollId, round: 1 }))
     await new Promise((r) => setTimeout(r, 200))
     expect(heard[0].value).toBeNull()
@@ -222,7 +218,7 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     const { chair, pollId, candidates } = await openRound()
     const t = await hall.connect(hall.delegates[3].code)
     const marks = Object.fromEntries(candidates.map((c) => [c.id, 'abstain']))
-    const k = key()
+    const k = idemKey()
     const first = await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: k })
     const retry = await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: k })
     expect(first).toEqual(retry)
@@ -232,7 +228,7 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     // The ack was lost just before the close: the retry still hears that its ballot is in...
     expect(await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: k })).toEqual(first)
     // ...while a ballot that never made it gets a plain refusal.
-    const late = await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: key() })
+    const late = await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks, writeIns: [] }, idempotencyKey: idemKey() })
     expect(late).toMatchObject({ ok: false, code: 'POLL_NOT_OPEN' })
   })
 })

@@ -4,9 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { PollView } from '../../shared/domain/poll-views'
 import type { AppointmentCount, EvaluationCount, ResolutionCount } from '../../shared/domain/votes'
 import type { ChairView, PublicView, StateChanged } from '../../shared/protocol'
-import { checkInDirect, latest, send, startHall, STORE_KINDS, type Client, type Hall } from '../helpers/server'
-
-const key = () => Math.random().toString(36).slice(2, 12)
+import { checkInDirect, idemKey, latest, send, startHall, STORE_KINDS, type Client, type Hall } from '../helpers/server'
 
 describe.each(STORE_KINDS)('votes on %s', (kind) => {
   let hall: Hall
@@ -39,7 +37,7 @@ describe.each(STORE_KINDS)('votes on %s', (kind) => {
     const chairSeen = latest<StateChanged>(chair.socket, 'state:changed')
     const tablets = await Promise.all(voters.slice(0, 130).map((d) => hall.connect(d.code)))
     const acks = await Promise.all(
-      tablets.map((t, i) => send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { mark: i < 126 ? 'for' : 'against' }, idempotencyKey: key() })),
+      tablets.map((t, i) => send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { mark: i < 126 ? 'for' : 'against' }, idempotencyKey: idemKey() })),
     )
     expect(acks.every((a) => a.ok)).toBe(true)
     await vi.waitFor(() => {
@@ -94,7 +92,7 @@ describe.each(STORE_KINDS)('votes on %s', (kind) => {
     const outsider = await hall.connect(hall.delegates[100].code)
     const p0 = hall.server.app.engine.state.polls.get(pollId)!
     const [n1, n2] = p0.spec.kind === 'appointment' ? p0.spec.nominees.map((n) => n.id) : []
-    expect(await send(outsider.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks: { [n1]: 'agree', [n2]: 'agree' } }, idempotencyKey: key() })).toMatchObject({
+    expect(await send(outsider.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks: { [n1]: 'agree', [n2]: 'agree' } }, idempotencyKey: idemKey() })).toMatchObject({
       ok: false,
       code: 'NOT_ELIGIBLE',
     })
@@ -102,7 +100,7 @@ describe.each(STORE_KINDS)('votes on %s', (kind) => {
     // The nominee votes too. 16 agree with n1 (16 > 15): passes; n2 gets 15 agree (not more than half), 5 defer.
     const acks = await Promise.all(
       tablets.map((t, i) =>
-        send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks: { [n1]: i < 16 ? 'agree' : 'disagree', [n2]: i < 15 ? 'agree' : 'defer' } }, idempotencyKey: key() }),
+        send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks: { [n1]: i < 16 ? 'agree' : 'disagree', [n2]: i < 15 ? 'agree' : 'defer' } }, idempotencyKey: idemKey() }),
       ),
     )
     expect(acks.every((a) => a.ok)).toBe(true)
@@ -131,7 +129,7 @@ describe.each(STORE_KINDS)('votes on %s', (kind) => {
     const [s1, s2] = p.spec.kind === 'evaluation' ? p.spec.subjects.map((x) => x.id) : []
     for (const [i, t] of tablets.entries()) {
       const ballot = { grades: { [s1]: i < 8 ? 0 : 1, [s2]: i < 5 ? 0 : i < 9 ? 3 : null } }
-      expect((await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot, idempotencyKey: key() })).ok).toBe(true)
+      expect((await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot, idempotencyKey: idemKey() })).ok).toBe(true)
     }
     await vi.waitFor(() => {
       const pv = (seen.value?.view as PublicView).polls.find((x) => x.id === pollId)!
