@@ -1,7 +1,10 @@
 // Surname-stroke order (姓氏笔画) of candidate lists: stroke counts from the bundled Unihan data for
-// common surnames, compound surnames and rarer given-name characters, and a deterministic sort.
+// common surnames, compound surnames and rarer given-name characters; at equal counts the strokes'
+// shapes in writing order (横 竖 撇 点 折), as official name lists are ordered; a deterministic sort.
 import { describe, expect, it } from 'vitest'
-import { UNKNOWN_STROKES, sortByStrokes, strokeKey, strokesOf } from '../../server/strokes'
+import { UNKNOWN_STROKES, compareNamesByStrokes, sortByStrokes, strokeKey, strokeShapesOf, strokesOf } from '../../server/strokes'
+
+const sort = (names: string[]) => sortByStrokes(names, (n) => n)
 
 describe('strokesOf', () => {
   it.each([
@@ -41,6 +44,31 @@ describe('strokesOf', () => {
   })
 })
 
+describe('strokeShapesOf', () => {
+  it('gives each stroke its class in writing order: 横 1 竖 2 撇 3 点 4 折 5', () => {
+    expect(strokeShapesOf('王')).toBe('1121')
+    expect(strokeShapesOf('毛')).toBe('3115')
+    // 提 counts as 横, 竖钩 as 竖, 捺 as 点, 撇点 and 横折钩 as 折.
+    expect(strokeShapesOf('孔')).toBe('5215')
+    expect(strokeShapesOf('文')).toBe('4134')
+    expect(strokeShapesOf('女')).toBe('531')
+    expect(strokeShapesOf('刘')).toBe('413422')
+  })
+
+  it('has no shapes for characters its data does not know', () => {
+    expect(strokeShapesOf('A')).toBe('')
+    expect(strokeShapesOf('')).toBe('')
+  })
+
+  it('sorts a known character before an unknown one of the same count', () => {
+    // 颋 has 12 strokes and no stroke-order data; 曾 has 12 and has.
+    expect(strokesOf('颋')).toBe(12)
+    expect(strokeShapesOf('颋')).toBe('')
+    expect(strokesOf('曾')).toBe(12)
+    expect(sort(['颋', '曾'])).toEqual(['曾', '颋'])
+  })
+})
+
 describe('strokeKey', () => {
   it('lists each character, surname first', () => {
     expect(strokeKey('王明')).toEqual([4, 8])
@@ -55,7 +83,6 @@ describe('strokeKey', () => {
 })
 
 describe('sortByStrokes', () => {
-  const sort = (names: string[]) => sortByStrokes(names, (n) => n)
 
   it('orders by the surname stroke count', () => {
     expect(sort(['黄伟', '王芳', '李娜', '丁一', '赵军', '周杰', '刘强', '马林'])).toEqual([
@@ -76,16 +103,32 @@ describe('sortByStrokes', () => {
   })
 
   it('treats a compound surname character by character', () => {
-    // 欧阳 [8,6] and 周 [8]: 周一 [8,1] before 欧阳修 [8,6,9] on the second character.
-    expect(sort(['欧阳修', '周一', '司马光', '诸葛亮'])).toEqual(['司马光', '周一', '欧阳修', '诸葛亮'])
+    // 欧 and 周 both have 8 strokes; 欧 starts with 横, 周 with 撇, so 欧阳修 comes first.
+    expect(sort(['周一', '欧阳修', '司马光', '诸葛亮'])).toEqual(['司马光', '欧阳修', '周一', '诸葛亮'])
   })
 
-  it('breaks equal stroke counts by code point, deterministically', () => {
-    // 李 张 陈 杨 吴 all have 7 strokes, as do 红 and 军 after them? 红 6, 军 6: equal keys.
-    const names = ['陈红', '李军', '张红', '吴军', '杨红']
-    const expected = [...names].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!)
-    expect(sort(names)).toEqual(expected)
-    expect(sort([...names].reverse())).toEqual(expected)
+  it('orders surnames of equal stroke count by their first strokes, 横 竖 撇 点 折', () => {
+    // 4 strokes: 王 starts with 横, 毛 with 撇, 文 and 方 with 点 (文 点横撇 before 方 点横折), 尹 and
+    // 孔 with 折 (尹 then 横, 孔 then 竖钩, which counts as 竖).
+    expect(sort(['孔', '尹', '方', '文', '毛', '王'])).toEqual(['王', '毛', '文', '方', '尹', '孔'])
+    // 7 strokes, in the order of the Central Committee's published lists: 杜 李 杨 (横), 吴 (竖),
+    // 何 余 谷 (撇), 汪 沈 宋 (点), 张 陆 陈 (折).
+    const seven = ['杜', '李', '杨', '吴', '何', '余', '谷', '汪', '沈', '宋', '张', '陆', '陈']
+    expect(sort([...seven].reverse())).toEqual(seven)
+    expect(sort(['孟', '郑', '周', '金', '岳', '罗', '尚', '欧阳', '林'])).toEqual(['林', '欧阳', '尚', '罗', '岳', '金', '周', '郑', '孟'])
+  })
+
+  it('keeps the people of one surname together', () => {
+    // 王 and 方 have 4 strokes each: every 王 comes before every 方, whatever their given names.
+    expect(sort(['方一', '王五', '方二', '王一'])).toEqual(['王一', '王五', '方一', '方二'])
+    expect(compareNamesByStrokes('王五', '方一')).toBeLessThan(0)
+  })
+
+  it('breaks a tie of count and shapes by code point, deterministically', () => {
+    // 己 已 巳: 3 strokes each, 横折 横 竖弯钩 each.
+    expect(['己', '已', '巳'].map(strokeShapesOf)).toEqual(['515', '515', '515'])
+    expect(sort(['巳', '己', '已'])).toEqual(['己', '已', '巳'])
+    expect(sort(['已', '巳', '己'])).toEqual(['己', '已', '巳'])
   })
 
   it('puts names with unknown characters after known ones and keeps equal names stable', () => {
