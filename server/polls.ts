@@ -7,11 +7,12 @@ import { countRound, checkBallot, checkStoredBallot, readStoredBallot } from '..
 import { ballotsDigest, canonicalBallots, canonicalJson } from '../shared/domain/digest'
 import { countElectionFromTotals } from '../shared/domain/elections'
 import { decideClose, decideOpenCast, paperDifferences } from '../shared/domain/poll-commands'
-import { namedBallotKey, namedBallots, namedTally, roundKey, type Poll, type Round } from '../shared/domain/polls'
+import { namedBallotKey, namedBallots, namedTally, roundKey, type Poll, type PollSpec, type Round } from '../shared/domain/polls'
 import type { Actor, MeetingState } from '../shared/domain/types'
 import { sha256 as sha256hex, type Engine, type SubmitResult } from './engine'
 import type { BallotBox } from './store/ballot-box'
 import { StoreUnavailableError } from './store/types'
+import { sortByStrokes } from './strokes'
 
 function openRoundOf(p: Poll | undefined): Round | null {
   const r = p?.rounds[p.rounds.length - 1]
@@ -183,7 +184,7 @@ export class PollService {
     const { count, nextRound } = countRound(r, ballots, names)
     const digest = ballotsDigest(canonicalBallots(ballots), sha256hex)
     return this.engine.submit(
-      (s) => decideClose(s, pollId, r.n, { returned: ballots.length, count, ballotsDigest: digest, nextRound }),
+      (s) => decideClose(s, pollId, r.n, { returned: ballots.length, count, ballotsDigest: digest, nextRound: inStrokeOrder(nextRound) }),
       actor,
     )
   }
@@ -214,7 +215,7 @@ export class PollService {
     // The paper ballots stay in the sealed box; the log keeps the hash of the agreed totals.
     const digest = sha256hex(canonicalJson(a.totals))
     return this.engine.submit(
-      (s) => decideClose(s, poll.id, r.n, { returned: a.totals.returned, count, ballotsDigest: digest, nextRound }),
+      (s) => decideClose(s, poll.id, r.n, { returned: a.totals.returned, count, ballotsDigest: digest, nextRound: inStrokeOrder(nextRound) }),
       actor,
     )
   }
@@ -293,4 +294,13 @@ export class PollService {
     }
     return out
   }
+}
+
+/**
+ * The ballot of a further election round lists its candidates in surname-stroke order, like the first
+ * round's: the count gives them in results order, where a write-in tied at the last seat comes after
+ * the listed candidates.
+ */
+function inStrokeOrder(spec: PollSpec | null): PollSpec | null {
+  return spec?.kind === 'election' ? { ...spec, candidates: sortByStrokes(spec.candidates, (c) => c.name) } : spec
 }

@@ -6,6 +6,7 @@ import type { ElectionCount } from '../../shared/domain/elections'
 import type { PollView } from '../../shared/domain/poll-views'
 import type { PublicView, StateChanged } from '../../shared/protocol'
 import { io as ioc } from 'socket.io-client'
+import { compareNamesByStrokes } from '../../server/strokes'
 import { checkInDirect, idemKey, latest, send, startHall, STORE_KINDS, type Client, type Hall } from '../helpers/server'
 
 describe.each(STORE_KINDS)('election on %s', (kind) => {
@@ -179,6 +180,47 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     const count = hall.server.app.engine.state.polls.get(pollId)!.rounds[0].count as ElectionCount
     // 王建国 130 > 125.5 of 251 should attend: elected; 李红梅 60 is not.
     expect(count).toMatchObject({ returned: 198, issued: 200, valid: 195, invalid: 3, outcome: 'complete', elected: [c1.id] })
+  })
+
+  it('a further round after a tie at the last seat lists the tied in surname-stroke order, a write-in among them', async () => {
+    const chair = await hall.connect(hall.chair.code)
+    const created = await send<{ pollId: string; spec: { candidates: Array<{ id: string; name: string }> } }>(chair.socket, 'poll:create', {
+      title: '纸质补选',
+      mode: 'paper',
+      spec: { kind: 'election', seats: 2, electionKind: 'committee', candidates: [{ name: '周明' }, { name: '李红梅' }] },
+    })
+    if (!created.ok) throw new Error(JSON.stringify(created))
+    const { pollId } = created.data
+    const [li, zhou] = created.data.spec.candidates
+    expect([li.name, zhou.name]).toEqual(['李红梅', '周明'])
+    // Written in: a delegate whose name comes before 李红梅 in stroke order (the count puts
+    // write-ins after the listed candidates).
+    const writeIn = hall.delegates.slice(0, 200).find((d) => compareNamesByStrokes(d.name, '李红梅') < 0)!
+    expect(writeIn).toBeDefined()
+    await checkInDirect(hall.server.app, hall.delegates.slice(0, 200).map((d) => d.personId))
+    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const [sec1, sec2] = hall.codes.filter((c) => c.role === 'secretariat')
+    const t1 = await hall.connect(sec1.code)
+    const t2 = await hall.connect(sec2.code)
+    // 周明 136 elected; 李红梅 and the write-in 130 each, both over 125.5 of 251: a tie for the last seat.
+    const totals = {
+      returned: 198,
+      invalid: 0,
+      tallies: { [zhou.id]: { for: 136, against: 40, abstain: 22 }, [li.id]: { for: 130, against: 50, abstain: 18 } },
+      writeIns: [{ personId: writeIn.personId, for: 130 }],
+    }
+    expect((await send(t1.socket, 'poll:paperEntry', { pollId, entry: 1, totals })).ok).toBe(true)
+    expect((await send(t2.socket, 'poll:paperEntry', { pollId, entry: 2, totals })).ok).toBe(true)
+    expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
+    const poll = hall.server.app.engine.state.polls.get(pollId)!
+    const count = poll.rounds[0].count as ElectionCount
+    expect(count).toMatchObject({ outcome: 'tie', elected: [zhou.id] })
+    // The count report keeps its order (listed candidates, then write-ins); the next ballot does not.
+    expect(count.results.map((r) => r.name)).toEqual(['李红梅', '周明', writeIn.name])
+    expect(poll.nextRound).toMatchObject({ kind: 'election', seats: 1 })
+    const next = (poll.nextRound as { candidates: Array<{ name: string; personId: string | null }> }).candidates
+    expect(next.map((c) => c.name)).toEqual([writeIn.name, '李红梅'])
+    expect(next[0].personId).toBe(writeIn.personId)
   })
 
   it('one delegate casting many times at once over two sockets yields one ballot', async () => {
