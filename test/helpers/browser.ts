@@ -71,7 +71,8 @@ export async function launchBrowser(): Promise<BrowserSession> {
     },
     async screenshot(page, name, opts = {}) {
       const file = path.join(ARTIFACTS, `${name}.png`)
-      await page.screenshot({ path: file, fullPage: opts.fullPage ?? false })
+      // Transitions finished (a bar mid-animation would show a width its number does not have).
+      await page.screenshot({ path: file, fullPage: opts.fullPage ?? false, animations: 'disabled' })
       return file
     },
     async shot(element, name) {
