@@ -56,6 +56,11 @@ export const ErrorCode = {
   ALREADY_VOTED: 'ALREADY_VOTED',
   INVALID_BALLOT: 'INVALID_BALLOT',
   PAPER_MISMATCH: 'PAPER_MISMATCH',
+  NO_FURTHER_ROUND: 'NO_FURTHER_ROUND',
+  ROUND_VOID: 'ROUND_VOID',
+  TIE_ROUND_FIXED: 'TIE_ROUND_FIXED',
+  SEATS_OUT_OF_RANGE: 'SEATS_OUT_OF_RANGE',
+  NOT_IN_POOL: 'NOT_IN_POOL',
   // Agenda and speakers (issue #3)
   ITEM_NOT_FOUND: 'ITEM_NOT_FOUND',
   ITEM_DONE: 'ITEM_DONE',
@@ -160,6 +165,20 @@ const MESSAGES: Record<ErrorCode, { zh: string; en: string }> = {
   ALREADY_VOTED: { zh: '您已经投过票，选票提交后不能更改', en: 'You have already voted; a submitted ballot cannot be changed' },
   INVALID_BALLOT: { zh: '选票填写不完整或有误：{reason}', en: 'The ballot is incomplete or wrong: {reason}' },
   PAPER_MISMATCH: { zh: '两次录入的计票结果不一致，请核对：{fields}', en: 'The two entries of the count differ; please check: {fields}' },
+  NO_FURTHER_ROUND: { zh: '“{title}”没有待进行的另行选举', en: '“{title}” has no further round waiting' },
+  ROUND_VOID: {
+    zh: '“{title}”上一轮投票无效，须按原名额和候选人重新投票',
+    en: 'The last round of “{title}” was void: it is held again with the same seats and candidates',
+  },
+  TIE_ROUND_FIXED: {
+    zh: '“{title}”下一轮是在得票相等的候选人中再次投票，名额和候选人不能调整',
+    en: 'The next round of “{title}” is among the candidates tied at the last seat: its seats and candidates cannot be changed',
+  },
+  SEATS_OUT_OF_RANGE: { zh: '另行选举的名额须在1到{max}名之间', en: 'A further round fills between 1 and {max} seats' },
+  NOT_IN_POOL: {
+    zh: '{name}不是上一轮未当选的候选人或被另选的人',
+    en: '{name} is not among the last round’s unelected candidates or written-in people',
+  },
   // Agenda and speakers (issue #3)
   ITEM_NOT_FOUND: { zh: '找不到该议程', en: 'No such agenda item' },
   ITEM_DONE: { zh: '议程“{title}”已经结束', en: 'The agenda item “{title}” is done' },

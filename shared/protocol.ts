@@ -34,6 +34,8 @@ export interface CommandResults extends AgendaCommandResults, SpeakerCommandResu
   'poll:close': { pollId: string; round: number }
   'poll:confirm': { pollId: string; round: number; confirmations: number; of: number }
   'poll:publish': { pollId: string; round: number }
+  'poll:setNextRound': { pollId: string; warnings: string[]; spec: PollSpec }
+  'poll:finish': { pollId: string; elected: number; seats: number }
   'poll:paperEntry': { pollId: string; round: number; entry: 1 | 2; differences: string[] | null }
   'body:save': { bodyId: string; members: number }
   'body:remove': { bodyId: string }

@@ -120,6 +120,14 @@ export const schemas = {
   'poll:admit': z.object({ pollId: id, personId: id }).strict(),
   'poll:confirm': pollRef,
   'poll:publish': pollRef,
+  'poll:setNextRound': z
+    .object({
+      pollId: id,
+      seats: z.number().int().min(1).max(1000),
+      candidateIds: z.array(id).min(1).max(600).refine((a) => new Set(a).size === a.length, { message: 'candidate ids must be distinct' }),
+    })
+    .strict(),
+  'poll:finish': pollRef,
   'poll:paperEntry': z
     .object({
       pollId: id,

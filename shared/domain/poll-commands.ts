@@ -1,7 +1,7 @@
 // The rules of a poll's life: who may set it up, open, close, confirm and publish it, and when.
 // Casting a secret ballot does not pass through here (see server/polls.ts): only its rules do.
 import type { CommandSpec, DecideContext, Decision, Refusal } from './commands'
-import type { Candidate } from './elections'
+import type { Candidate, ElectionCount } from './elections'
 import { DEFAULT_MIN_SURPLUS_PCT, paperTotalsProblems, surplusCheck, type PaperElectionTotals } from './elections'
 import type { DomainEvent } from './events'
 import { electorateOf, inElectorate, listedPersons, namedBallotKey, roundKey, votesIn, type Poll, type PollSpec, type Round } from './polls'
@@ -121,6 +121,23 @@ function buildPoll(s: MeetingState, p: CommandPayload<'poll:create'>, id: string
   }
 }
 
+/** An election whose last round is published and whose count called for a further round not yet
+ * opened: that count and the round it proposed (or the presidium has set since); refused when there
+ * is none, or when the last round was void (it is held again as it was). */
+function furtherRound(
+  s: MeetingState,
+  pollId: string,
+): { poll: Poll; count: ElectionCount; next: Extract<PollSpec, { kind: 'election' }> } | Refusal {
+  const poll = s.polls.get(pollId)
+  if (!poll) return refuse('POLL_NOT_FOUND', { pollId })
+  const last = poll.rounds[poll.rounds.length - 1]
+  if (poll.status !== 'active' || poll.spec.kind !== 'election' || !last || last.status !== 'published' || !last.count || poll.nextRound?.kind !== 'election')
+    return refuse('NO_FURTHER_ROUND', { title: poll.title })
+  const count = last.count as ElectionCount
+  if (count.outcome === 'void') return refuse('ROUND_VOID', { title: poll.title })
+  return { poll, count, next: poll.nextRound }
+}
+
 function openRound(p: Poll): Round | null {
   const r = p.rounds[p.rounds.length - 1]
   return r && r.status === 'open' ? r : null
@@ -138,6 +155,8 @@ type PollCommand =
   | 'poll:admit'
   | 'poll:confirm'
   | 'poll:publish'
+  | 'poll:setNextRound'
+  | 'poll:finish'
   | 'poll:paperEntry'
   | 'body:save'
   | 'body:remove'
@@ -269,6 +288,45 @@ export const pollCommands: { [C in PollCommand]: CommandSpec<CommandPayload<C>> 
       if (missing.length)
         return refuse('NOT_CONFIRMED', { names: missing.map((id) => s.persons.get(id)?.name ?? id).join('、') })
       return ok([{ type: 'poll.published', pollId: poll.id, n: r.n }], { pollId: poll.id, round: r.n })
+    },
+  },
+
+  'poll:setNextRound': {
+    roles: MANAGERS,
+    decide(s, p, _a, ctx) {
+      const pending = furtherRound(s, p.pollId)
+      if (isRefusal(pending)) return pending
+      const { poll, count, next } = pending
+      if (count.outcome === 'tie') return refuse('TIE_ROUND_FIXED', { title: poll.title })
+      if (p.seats > count.remainingSeats) return refuse('SEATS_OUT_OF_RANGE', { max: count.remainingSeats })
+      // Who may stand: the last round's unelected candidates and the people written in on it.
+      const pool = new Map(count.results.filter((r) => !r.elected).map((r) => [r.id, r]))
+      const candidates: Candidate[] = []
+      for (const cid of p.candidateIds) {
+        const r = pool.get(cid)
+        if (!r) {
+          const name = count.results.find((x) => x.id === cid)?.name ?? s.persons.get(cid)?.name ?? cid
+          return refuse('NOT_IN_POOL', { name })
+        }
+        if (r.personId && poll.scrutineers.includes(r.personId)) return refuse('SCRUTINEER_IS_CANDIDATE', { name: r.name })
+        candidates.push({ id: r.id, name: r.name, personId: r.personId })
+      }
+      if (candidates.length < p.seats) return refuse('TOO_FEW_CANDIDATES', { seats: p.seats, candidates: candidates.length })
+      const spec: PollSpec = { ...next, seats: p.seats, candidates: ctx.sortByStrokes(candidates, (c) => c.name) }
+      return ok([{ type: 'poll.nextRoundSet', pollId: poll.id, nextRound: spec }], { pollId: poll.id, warnings: warnings(spec), spec })
+    },
+  },
+
+  'poll:finish': {
+    roles: MANAGERS,
+    decide(s, p) {
+      const pending = furtherRound(s, p.pollId)
+      if (isRefusal(pending)) return pending
+      const { poll } = pending
+      let elected = 0
+      for (const r of poll.rounds) elected += (r.count as ElectionCount | null)?.elected?.length ?? 0
+      const seats = poll.spec.kind === 'election' ? poll.spec.seats : 0
+      return ok([{ type: 'poll.finished', pollId: poll.id }], { pollId: poll.id, elected, seats })
     },
   },
 

@@ -237,6 +237,10 @@ export type PollEvent =
   /** A teller's entry of a paper round's counts (entered twice, by two people). */
   | { type: 'poll.paperEntered'; pollId: string; n: number; entry: 1 | 2; by: string; totals: PaperElectionTotals }
   | { type: 'poll.published'; pollId: string; n: number }
+  /** The presidium's further round after a shortfall: fewer seats, a shorter list, a written-in person nominated. */
+  | { type: 'poll.nextRoundSet'; pollId: string; nextRound: PollSpec }
+  /** The presidium ends an election without the further round its count called for (不再另行选举). */
+  | { type: 'poll.finished'; pollId: string }
 
 function withRound(p: Poll, n: number, f: (r: Round) => Round): Poll {
   return { ...p, rounds: p.rounds.map((r) => (r.n === n ? f(r) : r)) }
@@ -320,5 +324,11 @@ export function evolvePoll(polls: Map<string, Poll>, ev: PollEvent, at: number, 
       polls.set(p.id, { ...q, status: q.nextRound ? 'active' : 'done' })
       return
     }
+    case 'poll.nextRoundSet':
+      polls.set(p.id, { ...p, nextRound: ev.nextRound })
+      return
+    case 'poll.finished':
+      polls.set(p.id, { ...p, status: 'done', nextRound: null })
+      return
   }
 }

@@ -58,6 +58,8 @@ function validPayload(name: string, id: string, hall: Hall): unknown {
     'poll:admit': { pollId: 'p1', personId: id },
     'poll:confirm': { pollId: 'p1' },
     'poll:publish': { pollId: 'p1' },
+    'poll:setNextRound': { pollId: 'p1', seats: 1, candidateIds: ['c1', 'c2'] },
+    'poll:finish': { pollId: 'p1' },
     'poll:paperEntry': { pollId: 'p1', entry: 1, totals: { returned: 0, invalid: 0, tallies: {}, writeIns: [] } },
     'ballot:cast': { pollId: 'p1', round: 1, ballot: {}, idempotencyKey: 'abcdefgh12' },
     'body:save': { id: 'b1', name: '全委会', memberIds: [id] },
@@ -222,6 +224,13 @@ const SPECIFIC: Record<string, Array<[string, unknown, string]>> = {
   'poll:admit': [['no person', { pollId: 'p1' }, 'personId']],
   'poll:confirm': [['an extra key', { pollId: 'p1', force: true }, '(payload)']],
   'poll:publish': [['a null poll id', { pollId: null }, 'pollId']],
+  'poll:setNextRound': [
+    ['no seats', { pollId: 'p1', candidateIds: ['c1'] }, 'seats'],
+    ['half a seat', { pollId: 'p1', seats: 1.5, candidateIds: ['c1', 'c2'] }, 'seats'],
+    ['no candidates', { pollId: 'p1', seats: 1, candidateIds: [] }, 'candidateIds'],
+    ['a candidate twice', { pollId: 'p1', seats: 1, candidateIds: ['c1', 'c1'] }, 'candidateIds'],
+  ],
+  'poll:finish': [['an extra key', { pollId: 'p1', seats: 1 }, '(payload)']],
   'poll:paperEntry': [
     ['a third entry', { pollId: 'p1', entry: 3, totals: { returned: 0, invalid: 0, tallies: {}, writeIns: [] } }, 'entry'],
     ['negative ballots', { pollId: 'p1', entry: 1, totals: { returned: -1, invalid: 0, tallies: {}, writeIns: [] } }, 'totals.returned'],

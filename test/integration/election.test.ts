@@ -223,6 +223,128 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     expect(next[0].personId).toBe(writeIn.personId)
   })
 
+  /** A paper election counted from two agreeing entries and published: quick rounds with any outcome. */
+  async function paperRound(seats: number, names: string[], totalsOf: (ids: Record<string, string>) => object, checkIn = true) {
+    const chair = await hall.connect(hall.chair.code)
+    const created = await send<{ pollId: string; spec: { candidates: Array<{ id: string; name: string }> } }>(chair.socket, 'poll:create', {
+      title: '补选委员',
+      mode: 'paper',
+      spec: { kind: 'election', seats, electionKind: 'committee', candidates: names.map((name) => ({ name })) },
+    })
+    if (!created.ok) throw new Error(JSON.stringify(created))
+    const { pollId } = created.data
+    const ids = Object.fromEntries(created.data.spec.candidates.map((c) => [c.name, c.id]))
+    if (checkIn) await checkInDirect(hall.server.app, hall.delegates.slice(0, 200).map((d) => d.personId))
+    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const [sec1, sec2] = hall.codes.filter((c) => c.role === 'secretariat')
+    const t1 = await hall.connect(sec1.code)
+    const t2 = await hall.connect(sec2.code)
+    const totals = totalsOf(ids)
+    expect((await send(t1.socket, 'poll:paperEntry', { pollId, entry: 1, totals })).ok).toBe(true)
+    expect((await send(t2.socket, 'poll:paperEntry', { pollId, entry: 2, totals })).ok).toBe(true)
+    expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
+    return { chair, pollId, ids, desk: t1 }
+  }
+
+  it('after a shortfall the presidium sets the further round: fewer seats, a shorter list, a written-in person', async () => {
+    const writeIn = hall.delegates[150]
+    const { chair, pollId, ids, desk } = await paperRound(3, ['王建国', '李红梅', '丁一', '周明'], (c) => ({
+      returned: 198,
+      invalid: 0,
+      tallies: {
+        [c['王建国']]: { for: 150, against: 40, abstain: 8 },
+        [c['李红梅']]: { for: 100, against: 90, abstain: 8 },
+        [c['丁一']]: { for: 90, against: 100, abstain: 8 },
+        [c['周明']]: { for: 60, against: 130, abstain: 8 },
+      },
+      writeIns: [{ personId: writeIn.personId, for: 20 }],
+    }))
+    const w = `w:${writeIn.personId}`
+    // Counted, not yet announced: nothing to set.
+    expect(await send(chair.socket, 'poll:setNextRound', { pollId, seats: 1, candidateIds: [ids['李红梅'], w] })).toMatchObject({ ok: false, code: 'NO_FURTHER_ROUND' })
+    expect((await send(chair.socket, 'poll:publish', { pollId })).ok).toBe(true)
+    const state = () => hall.server.app.engine.state.polls.get(pollId)!
+    // 王建国 elected; the count proposes 2 seats among the three unelected listed candidates.
+    expect(state().nextRound).toMatchObject({ seats: 2, candidates: [{ name: '丁一' }, { name: '李红梅' }, { name: '周明' }] })
+
+    expect(await send(chair.socket, 'poll:setNextRound', { pollId, seats: 3, candidateIds: [ids['李红梅'], ids['丁一'], ids['周明']] })).toMatchObject({
+      ok: false,
+      code: 'SEATS_OUT_OF_RANGE',
+      message: '另行选举的名额须在1到2名之间',
+    })
+    expect(await send(chair.socket, 'poll:setNextRound', { pollId, seats: 1, candidateIds: [ids['王建国'], ids['李红梅']] })).toMatchObject({
+      ok: false,
+      code: 'NOT_IN_POOL',
+      message: '王建国不是上一轮未当选的候选人或被另选的人',
+    })
+    expect(await send(chair.socket, 'poll:setNextRound', { pollId, seats: 2, candidateIds: [ids['李红梅']] })).toMatchObject({ ok: false, code: 'TOO_FEW_CANDIDATES' })
+    const tablet = await hall.connect(hall.delegates[0].code)
+    expect(await send(tablet.socket, 'poll:setNextRound', { pollId, seats: 1, candidateIds: [ids['李红梅'], w] })).toMatchObject({ ok: false, code: 'FORBIDDEN' })
+    expect(state().nextRound).toMatchObject({ seats: 2 })
+
+    // One seat, uncontested: allowed, with the surplus warning.
+    const alone = await send<{ warnings: string[] }>(desk.socket, 'poll:setNextRound', { pollId, seats: 1, candidateIds: [ids['李红梅']] })
+    expect(alone).toMatchObject({ ok: true, data: { warnings: ['SURPLUS_BELOW_MIN'] } })
+    // One seat between 李红梅 and the written-in delegate, in stroke order.
+    const set = await send<{ warnings: string[]; spec: { seats: number; candidates: Array<{ id: string; name: string; personId: string | null }> } }>(
+      chair.socket,
+      'poll:setNextRound',
+      { pollId, seats: 1, candidateIds: [ids['李红梅'], w] },
+    )
+    expect(set.ok).toBe(true)
+    if (!set.ok) return
+    expect(set.data.warnings).toEqual([])
+    expect(set.data.spec.seats).toBe(1)
+    const expected = [{ id: ids['李红梅'], name: '李红梅', personId: null }, { id: w, name: writeIn.name, personId: writeIn.personId }].sort((a, b) =>
+      compareNamesByStrokes(a.name, b.name),
+    )
+    expect(set.data.spec.candidates).toEqual(expected)
+    expect(state().nextRound).toEqual(set.data.spec)
+
+    // The second round is held on that list.
+    expect(await send(chair.socket, 'poll:open', { pollId })).toMatchObject({ ok: true, data: { round: 2 } })
+    expect(state().rounds[1].spec).toEqual(set.data.spec)
+    // Nothing can be set while it is open.
+    expect(await send(chair.socket, 'poll:setNextRound', { pollId, seats: 1, candidateIds: [ids['李红梅'], w] })).toMatchObject({ ok: false, code: 'NO_FURTHER_ROUND' })
+  })
+
+  it('the presidium may end an election without the further round; a void round must be held again', async () => {
+    const { chair, pollId, ids } = await paperRound(2, ['王建国', '李红梅', '丁一'], (c) => ({
+      returned: 198,
+      invalid: 0,
+      tallies: {
+        [c['王建国']]: { for: 150, against: 40, abstain: 8 },
+        [c['李红梅']]: { for: 100, against: 90, abstain: 8 },
+        [c['丁一']]: { for: 90, against: 100, abstain: 8 },
+      },
+      writeIns: [],
+    }))
+    expect(await send(chair.socket, 'poll:finish', { pollId })).toMatchObject({ ok: false, code: 'NO_FURTHER_ROUND' })
+    expect((await send(chair.socket, 'poll:publish', { pollId })).ok).toBe(true)
+    expect(await send(chair.socket, 'poll:finish', { pollId })).toMatchObject({ ok: true, data: { pollId, elected: 1, seats: 2 } })
+    const poll = hall.server.app.engine.state.polls.get(pollId)!
+    expect(poll).toMatchObject({ status: 'done', nextRound: null })
+    expect((poll.rounds[0].count as ElectionCount).elected).toEqual([ids['王建国']])
+    expect(await send(chair.socket, 'poll:open', { pollId })).toMatchObject({ ok: false, code: 'POLL_FINISHED' })
+    expect(await send(chair.socket, 'poll:finish', { pollId })).toMatchObject({ ok: false, code: 'NO_FURTHER_ROUND' })
+    const sync = (await send<{ view: PublicView }>(chair.socket, 'state:sync', {})) as { ok: true; data: { view: PublicView } }
+    expect(sync.data.view.polls.find((x) => x.id === pollId)).toMatchObject({ status: 'done', nextRound: null })
+
+    // More ballots returned than issued (200): the round is void and is held again as it was.
+    const v = await paperRound(1, ['周明', '李红梅'], (c) => ({
+      returned: 205,
+      invalid: 0,
+      tallies: { [c['周明']]: { for: 150, against: 50, abstain: 5 }, [c['李红梅']]: { for: 50, against: 150, abstain: 5 } },
+      writeIns: [],
+    }), false)
+    expect((await send(v.chair.socket, 'poll:publish', { pollId: v.pollId })).ok).toBe(true)
+    expect(await send(v.chair.socket, 'poll:finish', { pollId: v.pollId })).toMatchObject({ ok: false, code: 'ROUND_VOID' })
+    expect(await send(v.chair.socket, 'poll:setNextRound', { pollId: v.pollId, seats: 1, candidateIds: [v.ids['周明'], v.ids['李红梅']] })).toMatchObject({
+      ok: false,
+      code: 'ROUND_VOID',
+    })
+  })
+
   it('one delegate casting many times at once over two sockets yields one ballot', async () => {
     const { chair, pollId, candidates, voters } = await openRound()
     const me = voters[5]
