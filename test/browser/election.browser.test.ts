@@ -5,6 +5,7 @@
 // publishes, the hall display shows the result and the chair prints the count report.
 import fs from 'node:fs'
 import path from 'node:path'
+import { compareNamesByStrokes } from '../../server/strokes'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { ARTIFACTS, assertBuilt, launchBrowser, SIZES, testIdText, type BrowserSession } from '../helpers/browser'
@@ -219,6 +220,32 @@ describe('an election in the browser', () => {
     expect(bytes).toMatch(/\/MediaBox \[0 0 59[45]\.\d+ 84[12]\.\d+\]/)
     await chair.page.emulateMedia({ media: 'screen' })
     await chair.page.setViewportSize(SIZES.chair)
+
+    // --- The presidium decides the further round: one seat between candB and the written-in
+    // delegate (丁一 dropped), listed by strokes once saved; then it decides against holding it.
+    await chair.page.getByTestId('report-close').click()
+    await chair.page.getByTestId('report-layer').waitFor({ state: 'detached' })
+    await chair.page.getByTestId('next-round-adjust').click()
+    const form = chair.page.getByTestId('next-round-form')
+    await form.waitFor()
+    const person = (id: string) => form.locator(`[data-testid="next-round-person"][data-id="${id}"] input`)
+    expect(await person(idOf('丁一')).isChecked()).toBe(true)
+    expect(await person(`w:${writeIn.personId}`).isChecked()).toBe(false)
+    await person(idOf('丁一')).uncheck()
+    await person(`w:${writeIn.personId}`).check()
+    await expect.poll(() => form.getByTestId('next-round-surplus').getAttribute('data-ok')).toBe('true')
+    await browser.shot(chair.page.getByTestId('poll-console'), 'election-chair-next-round-editor')
+    await form.getByTestId('next-round-save').click()
+    await form.waitFor({ state: 'detached' })
+    const names = [candB.name, writeIn.name].sort(compareNamesByStrokes).join('、')
+    await expect.poll(() => chair.page.getByTestId('next-round').textContent()).toContain(names)
+    expect(await chair.page.getByTestId('next-round').textContent()).not.toContain('丁一')
+    await chair.page.getByTestId('next-round-finish').click()
+    expect(await chair.page.getByTestId('confirm-dialog').textContent()).toContain('已当选1名，原应选2名')
+    await chair.page.getByTestId('confirm-ok').click()
+    await expect.poll(() => detail.getAttribute('data-phase')).toBe('published')
+    await chair.page.getByTestId('poll-ended-short').waitFor()
+    await browser.shot(chair.page.getByTestId('poll-console'), 'election-chair-console-ended')
 
     // --- After the round the tablet holds nothing of the ballot.
     await expect.poll(() => tablet.page.getByTestId('ballot-card').count()).toBe(0)

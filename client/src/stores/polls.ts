@@ -40,6 +40,8 @@ export const usePollsStore = defineStore('polls', () => {
   const admit = (pollId: string, personId: string) => meeting.send('poll:admit', { pollId, personId })
   const confirm = (pollId: string) => meeting.send('poll:confirm', { pollId })
   const publish = (pollId: string) => meeting.send('poll:publish', { pollId })
+  const setNextRound = (pollId: string, seats: number, candidateIds: string[]) => meeting.send('poll:setNextRound', { pollId, seats, candidateIds })
+  const finish = (pollId: string) => meeting.send('poll:finish', { pollId })
 
   /** The ballots of a closed round, fetched with the token and saved as a file. */
   function downloadBallots(pollId: string, n: number, file: BallotFile): Promise<Result<null>> {
@@ -47,5 +49,5 @@ export const usePollsStore = defineStore('polls', () => {
     return download(`/api/polls/${encodeURIComponent(pollId)}/rounds/${n}/${file}`, session.token ?? '', name)
   }
 
-  return { polls, byId, openPolls, toConfirm, eligible, get, create, update, cancel, open, close, admit, confirm, publish, downloadBallots }
+  return { polls, byId, openPolls, toConfirm, eligible, get, create, update, cancel, open, close, admit, confirm, publish, setNextRound, finish, downloadBallots }
 })
