@@ -378,6 +378,52 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     expect(heard[2].value).toBeNull()
   })
 
+  it('a written-in person nominated for the further round is voted for on the tablets like any candidate', async () => {
+    const { chair, pollId, candidates, scrutineers } = await openRound()
+    const x = hall.delegates[100]
+    const wang = candidates.find((c) => c.name === '王建国')!.id
+    const abstainAll = Object.fromEntries(candidates.map((c) => [c.id, 'abstain']))
+    const voters = await Promise.all(hall.delegates.slice(1, 5).map((d) => hall.connect(d.code)))
+    // Too few ballots to elect anyone: a shortfall. One voter wrote X in.
+    const round1 = await Promise.all(
+      voters.map((t, i) =>
+        send(t.socket, 'ballot:cast', {
+          pollId,
+          round: 1,
+          ballot: i === 0 ? { marks: { ...abstainAll, [wang]: 'against' }, writeIns: [x.personId] } : { marks: abstainAll, writeIns: [] },
+          idempotencyKey: idemKey(),
+        }),
+      ),
+    )
+    expect(round1.every((r) => r.ok)).toBe(true)
+    expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
+    for (const sc of scrutineers) expect((await send((await hall.connect(sc.code)).socket, 'poll:confirm', { pollId })).ok).toBe(true)
+    expect((await send(chair.socket, 'poll:publish', { pollId })).ok).toBe(true)
+
+    const w = `w:${x.personId}`
+    const set = await send(chair.socket, 'poll:setNextRound', { pollId, seats: 1, candidateIds: [wang, w] })
+    expect(set.ok).toBe(true)
+    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const marks2 = { [wang]: 'against', [w]: 'for' }
+    const round2 = await Promise.all(voters.slice(0, 3).map((t) => send(t.socket, 'ballot:cast', { pollId, round: 2, ballot: { marks: marks2, writeIns: [] }, idempotencyKey: idemKey() })))
+    expect(round2.every((r) => r.ok)).toBe(true)
+    // X is on the list now: writing X in is refused, and the ballot must mark X.
+    const writeX = await send(voters[3].socket, 'ballot:cast', {
+      pollId,
+      round: 2,
+      ballot: { marks: { [wang]: 'against', [w]: 'abstain' }, writeIns: [x.personId] },
+      idempotencyKey: idemKey(),
+    })
+    expect(writeX).toMatchObject({ ok: false, code: 'INVALID_BALLOT' })
+    const unmarked = await send(voters[3].socket, 'ballot:cast', { pollId, round: 2, ballot: { marks: { [wang]: 'for' }, writeIns: [] }, idempotencyKey: idemKey() })
+    expect(unmarked).toMatchObject({ ok: false, code: 'INVALID_BALLOT' })
+    expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
+    const count = hall.server.app.engine.state.polls.get(pollId)!.rounds[1].count as ElectionCount
+    expect(count).toMatchObject({ returned: 3, valid: 3, seats: 1 })
+    expect(count.results.find((r) => r.id === w)).toMatchObject({ name: x.name, personId: x.personId, writeIn: false, for: 3, against: 0 })
+    expect(count.results.find((r) => r.id === wang)).toMatchObject({ for: 0, against: 3 })
+  })
+
   it('a retry with the same idempotency key gets the same ack, not a second ballot', async () => {
     const { chair, pollId, candidates } = await openRound()
     const t = await hall.connect(hall.delegates[3].code)
