@@ -61,4 +61,22 @@ describe('attendance in the browser', () => {
     expect(desk.errors).toEqual([])
     expect(tablet.errors).toEqual([])
   }, 120_000)
+
+  it('choosing the meeting type in the settings fills in that type\'s quorum rules', async () => {
+    const url = hall.server.url
+    const desk = await browser.open(url, '/desk', hall.secretariat.code, SIZES.desk)
+    await desk.page.getByTestId('desk-tab-settings').click()
+    const election = desk.page.getByTestId('settings-rule-election')
+    const rule = async () => (await election.locator('input').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).join('/')
+    await expect.poll(rule).toBe('1/2')
+    // 全委会 (plenary): more than two thirds for elections.
+    await desk.page.getByTestId('settings-type').selectOption('plenary')
+    expect(await rule()).toBe('2/3')
+    expect(await testIdText(desk.page, 'settings-type-note')).toContain('全委会')
+    await browser.screenshot(desk.page, 'attendance-desk-settings-type')
+    await desk.page.getByTestId('settings-save').click()
+    await expect.poll(() => hall.server.app.engine.state.meeting?.quorum.election).toEqual({ num: 2, den: 3, op: 'gt' })
+    expect(hall.server.app.engine.state.meeting?.type).toBe('plenary')
+    expect(desk.errors).toEqual([])
+  }, 60_000)
 })

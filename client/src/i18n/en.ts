@@ -232,6 +232,7 @@ const en: MessageSchema = {
     gte: 'at least',
     of: 'of should attend',
     defaults: 'Restore the defaults of this meeting type',
+    typeDefaults: 'The quorum rules are now the defaults of “{type}”: edit them if needed, then save',
     selfCheckIn: 'Delegates may check in on their tablets',
     submit: 'Save settings',
     saved: 'Settings saved',

@@ -232,6 +232,7 @@ const zhCN = {
     gte: '不少于',
     of: '应到人数的',
     defaults: '恢复该会议类型的默认规则',
+    typeDefaults: '已按“{type}”的默认规则填写法定人数，可修改，保存后生效',
     selfCheckIn: '允许代表在平板上自助签到',
     submit: '保存设置',
     saved: '设置已保存',
