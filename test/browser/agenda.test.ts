@@ -191,6 +191,8 @@ describe('agenda in the browser', () => {
     await chairPage.getByTestId('speech-resume').click()
     await chairPage.getByTestId('speech-end').click()
     await watch.getByTestId('display-should').waitFor()
+    // Between speeches the numbers come back, with who is waiting to speak next under them.
+    await expect.poll(() => watch.getByTestId('display-waiting').innerText()).toContain(hall.delegates[1].name)
     await shot(watch, '10-display-after-speech')
   }, 60_000)
 
