@@ -2,7 +2,8 @@
 // import preview, quorum text and error shapes.
 import { describe, expect, it } from 'vitest'
 import { pageFromPath, roleAllowed } from '../../client/src/logic/page'
-import { takeCodeFromUrl } from '../../client/src/logic/url'
+import { cardUrl, takeCodeFromUrl } from '../../client/src/logic/url'
+import { normalizeCode } from '../../shared/credentials'
 import { addSample, bestOffset, formatClock, sampleFromPing, sampleFromPush } from '../../client/src/logic/clock'
 import { acceptChange, acceptSnapshot, initialGate } from '../../client/src/logic/versions'
 import { cleanScan, markUndone, pushScan, type ScanEntry } from '../../client/src/logic/scans'
@@ -29,6 +30,23 @@ describe('page', () => {
     expect(roleAllowed('chair', 'chair')).toBe(true)
     expect(roleAllowed('display', 'display')).toBe(true)
     expect(roleAllowed('display', 'delegate')).toBe(false)
+  })
+})
+
+describe('cardUrl', () => {
+  const code = 'ABCD0EFGH1JKMNPQ'
+  it('opens the page of the holder’s role with the code in the fragment', () => {
+    expect(cardUrl('http://192.168.1.10:3000', 'delegate', code)).toBe(`http://192.168.1.10:3000/delegate#code=${code}`)
+    expect(cardUrl('http://h:3000/', 'observer', code)).toBe(`http://h:3000/delegate#code=${code}`)
+    expect(cardUrl('http://h', 'chair', code)).toBe(`http://h/chair#code=${code}`)
+    expect(cardUrl('http://h', 'secretariat', code)).toBe(`http://h/desk#code=${code}`)
+    expect(cardUrl('http://h', 'display', code)).toBe(`http://h/display#code=${code}`)
+  })
+
+  it('logs in when a tablet opens it, and checks in when a desk scanner types it', () => {
+    const url = cardUrl('http://h:3000', 'delegate', code)
+    expect(takeCodeFromUrl(url)).toEqual({ code, cleanUrl: '/delegate' })
+    expect(normalizeCode(url)).toBe(code)
   })
 })
 

@@ -19,3 +19,22 @@ export function takeCodeFromUrl(href: string): CodeInUrl {
   const clean = url.pathname + url.search + url.hash
   return { code: code && code.trim() ? code.trim() : null, cleanUrl: clean }
 }
+
+/** The page each role works on. */
+const PAGE_OF: Record<string, string> = {
+  delegate: '/delegate',
+  observer: '/delegate',
+  staff: '/desk',
+  secretariat: '/desk',
+  chair: '/chair',
+  display: '/display',
+}
+
+/**
+ * What a card's QR code carries: the page of the card holder's role on this server, with the code in
+ * the fragment (never sent to the server, taken off the address on login). A tablet's camera opens it
+ * and logs in; a desk scanner types it, and the server reads the code out of it (normalizeCode).
+ */
+export function cardUrl(origin: string, role: string, code: string): string {
+  return `${origin.replace(/\/+$/, '')}${PAGE_OF[role] ?? '/delegate'}#code=${encodeURIComponent(code)}`
+}

@@ -9,6 +9,7 @@ import type { PersonBrief } from '@shared/protocol'
 import { useMeetingStore } from './meeting'
 import { useSessionStore } from './session'
 import type { Result } from '../logic/errors'
+import { cardUrl } from '../logic/url'
 
 export interface PrintCard extends PersonBrief {
   role: Role
@@ -37,7 +38,7 @@ export const usePrintStore = defineStore('print', () => {
     const out: PrintCard[] = []
     for (let i = 0; i < issued.length; i++) {
       const c = issued[i]
-      const qr = await QRCode.toString(c.code, { type: 'svg', margin: 0, errorCorrectionLevel: 'M' })
+      const qr = await QRCode.toString(cardUrl(window.location.origin, c.role, c.code), { type: 'svg', margin: 0, errorCorrectionLevel: 'M' })
       out.push({ ...c, formatted: formatCode(c.code), qr })
       // Thousands of cards: let the progress paint now and then.
       if (i % 50 === 49) {
