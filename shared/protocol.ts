@@ -18,6 +18,7 @@ export type { StatePatched } from './domain/view-patch'
 export interface CommandResults extends AgendaCommandResults, SpeakerCommandResults {
   'state:sync': Snapshot
   'meeting:configure': null
+  'meeting:showAnnouncement': { shown: boolean }
   'attendance:checkIn': PersonBrief & { previous: Presence }
   'attendance:undoCheckIn': PersonBrief
   'attendance:checkOut': PersonBrief

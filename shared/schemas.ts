@@ -90,6 +90,7 @@ export const schemas = {
       selfCheckIn: z.boolean().optional(),
     })
     .strict(),
+  'meeting:showAnnouncement': z.object({ shown: z.boolean() }).strict(),
   'attendance:checkIn': z
     .object({ personId: id.optional(), code: code.optional() })
     .strict()

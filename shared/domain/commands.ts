@@ -118,6 +118,15 @@ export const commands: Specs = {
     },
   },
 
+  'meeting:showAnnouncement': {
+    roles: ['chair'],
+    decide(s, p) {
+      if (!s.meeting) return refuse('NO_MEETING')
+      if (!!s.meeting.announcementOnDisplay === p.shown) return ok([], { shown: p.shown })
+      return ok([{ type: 'meeting.configured', changes: { announcementOnDisplay: p.shown } }], { shown: p.shown })
+    },
+  },
+
   'attendance:checkIn': {
     roles: ['secretariat', ...ATTENDEES],
     decide(s, p, actor, ctx) {

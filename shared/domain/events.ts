@@ -10,7 +10,7 @@ export type DomainEvent =
   | { type: 'meeting.created'; meeting: Meeting }
   | {
       type: 'meeting.configured'
-      changes: Partial<Pick<Meeting, 'name' | 'type' | 'quorum' | 'selfCheckIn'>>
+      changes: Partial<Pick<Meeting, 'name' | 'type' | 'quorum' | 'selfCheckIn' | 'announcementOnDisplay'>>
     }
   | { type: 'roster.imported'; mode: 'replace' | 'merge'; delegations: Delegation[]; persons: Person[] }
   | { type: 'person.saved'; person: Person }

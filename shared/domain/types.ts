@@ -48,6 +48,8 @@ export interface Meeting {
   /** Whether delegates may check themselves in on their tablets. */
   selfCheckIn: boolean
   createdAt: number
+  /** The chair put the opening announcement on the hall display (absent in older logs: not shown). */
+  announcementOnDisplay?: boolean
 }
 
 /** 代表团 / 代表活动组. */

@@ -31,6 +31,8 @@ export interface PublicView {
   attendance: Counts
   quorum: QuorumStatus
   announcement: { zh: string; en: string }
+  /** The chair has put the announcement on the hall display. */
+  announcementOnDisplay: boolean
   /** Elections, votes and evaluations this audience may see (drafts only for the chair and desk). */
   polls: PollView[]
   /** The agenda (visible items only, except for the chair and desk) and the current item. */
@@ -106,6 +108,7 @@ export function publicView(s: MeetingState, sum = summarize(s), extras: ViewExtr
     attendance: sum.total,
     quorum: q,
     announcement: announcement(sum.total, q),
+    announcementOnDisplay: !!m?.announcementOnDisplay,
     polls: pollViews(s, audience, extras.turnout),
     agenda: agendaView(s, audience),
     speech: speechView(s),

@@ -57,6 +57,17 @@ describe('attendance in the browser', () => {
     await expect.poll(() => testIdText(display.page, 'display-present')).toBe('3')
     await expect.poll(() => testIdText(tablet.page, 'count-present'), { timeout: 5000 }).toBe('3')
     await browser.screenshot(tablet.page, 'attendance-tablet')
+
+    // The chair puts the opening announcement on the display, with the live numbers, and takes it off.
+    const chair = await browser.open(url, '/chair', hall.chair.code, SIZES.chair)
+    await chair.page.getByTestId('announcement-display').click()
+    await display.page.getByTestId('display-announcement').waitFor()
+    expect(await testIdText(display.page, 'display-announcement')).toBe('应到会代表251名，因事因病请假0名，实到会代表3名，未超过应到会人数的半数，不符合规定人数，不能开会。')
+    await browser.screenshot(display.page, 'attendance-display-announcement')
+    await expect.poll(() => chair.page.getByTestId('announcement-display').getAttribute('data-shown')).toBe('true')
+    await chair.page.getByTestId('announcement-display').click()
+    await display.page.getByTestId('display-present').waitFor()
+    expect(chair.errors).toEqual([])
     expect(display.errors).toEqual([])
     expect(desk.errors).toEqual([])
     expect(tablet.errors).toEqual([])

@@ -75,6 +75,26 @@ describe.each(STORE_KINDS)('attendance on %s', (kind) => {
     expect(other).toMatchObject({ ok: false, code: 'FORBIDDEN' })
   })
 
+  it('the chair puts the opening announcement on the hall display and takes it off; nobody else may', async () => {
+    const display = await hall.connect(hall.display.code)
+    const seen = latest<StateChanged>(display.socket, 'state:changed')
+    expect((display.snapshot.view as PublicView).announcementOnDisplay).toBe(false)
+    const chair = await hall.connect(hall.chair.code)
+    expect(await send(chair.socket, 'meeting:showAnnouncement', { shown: true })).toEqual({ ok: true, data: { shown: true } })
+    await vi.waitFor(() => expect((seen.value?.view as PublicView | undefined)?.announcementOnDisplay).toBe(true))
+    expect(hall.server.app.engine.state.meeting?.announcementOnDisplay).toBe(true)
+    // Again: nothing changes, the same answer.
+    const v = hall.server.app.engine.state.version
+    expect(await send(chair.socket, 'meeting:showAnnouncement', { shown: true })).toEqual({ ok: true, data: { shown: true } })
+    expect(hall.server.app.engine.state.version).toBe(v)
+    for (const code of [hall.secretariat.code, hall.delegates[0].code]) {
+      const c = await hall.connect(code)
+      expect(await send(c.socket, 'meeting:showAnnouncement', { shown: false })).toMatchObject({ ok: false, code: 'FORBIDDEN' })
+    }
+    expect(await send(chair.socket, 'meeting:showAnnouncement', { shown: false })).toEqual({ ok: true, data: { shown: false } })
+    await vi.waitFor(() => expect((seen.value?.view as PublicView).announcementOnDisplay).toBe(false))
+  })
+
   it('leave and walk-outs are counted, per delegation too', async () => {
     const desk = await hall.connect(hall.secretariat.code)
     const chair = await hall.connect(hall.chair.code)

@@ -42,6 +42,7 @@ function validPayload(name: string, id: string, hall: Hall): unknown {
   const table: Record<string, unknown> = {
     'state:sync': {},
     'meeting:configure': { selfCheckIn: false },
+    'meeting:showAnnouncement': { shown: true },
     'attendance:checkIn': { personId: id },
     'attendance:undoCheckIn': { personId: id },
     'attendance:checkOut': { personId: id },
@@ -139,6 +140,10 @@ const SPECIFIC: Record<string, Array<[string, unknown, string]>> = {
     ['an unknown comparison', { quorum: { ...rules, election: { num: 1, den: 2, op: 'ge' } } }, 'quorum.election.op'],
     ['a quorum missing a purpose', { quorum: { general: rule, election: rule, vote: rule } }, 'quorum.appointment'],
     ['a quorum rule with an extra key', { quorum: { ...rules, general: { ...rule, min: 3 } } }, 'quorum.general'],
+  ],
+  'meeting:showAnnouncement': [
+    ['no shown flag', {}, 'shown'],
+    ['shown as a string', { shown: 'yes' }, 'shown'],
   ],
   'attendance:checkIn': [
     ['a numeric id', { personId: 123 }, 'personId'],

@@ -242,6 +242,8 @@ const en: MessageSchema = {
     quorum: 'Quorum',
     announcement: 'Opening announcement',
     readOut: 'To read out:',
+    announcementOn: 'Show the announcement on the hall display',
+    announcementOff: 'Take the announcement off the hall display',
     byDelegation: 'Attendance by delegation',
     totals: 'Total',
     delegation: 'Delegation',

@@ -242,6 +242,8 @@ const zhCN = {
     quorum: '法定人数',
     announcement: '开会宣布',
     readOut: '请宣读：',
+    announcementOn: '在大屏显示开会宣布',
+    announcementOff: '从大屏撤下开会宣布',
     byDelegation: '各代表团出席情况',
     totals: '合计',
     delegation: '代表团',

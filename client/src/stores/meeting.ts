@@ -56,6 +56,7 @@ export const useMeetingStore = defineStore('meeting', () => {
   const attendance = computed(() => view.value?.attendance ?? null)
   const quorum = computed(() => view.value?.quorum ?? null)
   const announcement = computed(() => view.value?.announcement ?? null)
+  const announcementOnDisplay = computed(() => !!view.value?.announcementOnDisplay)
   const delegations = computed(() => (view.value && 'delegations' in view.value ? view.value.delegations : []))
   const quorumRules = computed(() => (view.value && 'quorumRules' in view.value ? view.value.quorumRules : null))
   const hasState = computed(() => view.value !== null)
@@ -238,6 +239,7 @@ export const useMeetingStore = defineStore('meeting', () => {
     attendance,
     quorum,
     announcement,
+    announcementOnDisplay,
     delegations,
     quorumRules,
     hasState,
