@@ -80,6 +80,9 @@ export interface BudgetRow {
   spentMs: number
   /** The limits of the delegation's requested, waiting and called speakers. */
   reservedMs: number
+  /** The timing of the delegation's speech on stage now, if any: the screen adds its elapsed time
+   * to spentMs as it runs (a view changes with events, not with the clock). */
+  running: SpeechTiming | null
 }
 
 export interface SpeakerListView {
@@ -223,13 +226,15 @@ function budgetRows(s: MeetingState, it: AgendaItem): BudgetRow[] {
     if (budgetMs === null) continue
     let spentMs = 0
     let reservedMs = 0
+    let running: SpeechTiming | null = null
     for (const id of [...l.requested, ...l.waiting, ...(l.currentId ? [l.currentId] : []), ...l.finished]) {
       const sp = s.speakers.get(id)
       if (!sp || sp.delegationId !== d.id) continue
       if (sp.status === 'done') spentMs += sp.durationMs ?? 0
-      else if (sp.status !== 'speaking') reservedMs += limitOf(it, sp)
+      else if (sp.status === 'speaking') running = sp.timing
+      else reservedMs += limitOf(it, sp)
     }
-    out.push({ delegationId: d.id, name: d.name, budgetMs, spentMs, reservedMs })
+    out.push({ delegationId: d.id, name: d.name, budgetMs, spentMs, reservedMs, running })
   }
   return out
 }

@@ -288,10 +288,15 @@ describe('time budgets per delegation', () => {
     const added = h.must('speakers:add', { itemId: h.itemId, personId: h.ds[2].id }, CHAIR)
     expect(added.overBudget).toBe(true)
     const list = chairView(h.state).speakerLists.find((l) => l.itemId === h.itemId)!
-    expect(list.budgets.find((r) => r.delegationId === 'g01')).toMatchObject({ budgetMs: 10 * MIN, spentMs: 0, reservedMs: 24 * MIN })
+    expect(list.budgets.find((r) => r.delegationId === 'g01')).toMatchObject({ budgetMs: 10 * MIN, spentMs: 0, reservedMs: 24 * MIN, running: null })
     // The first speaker overruns by a minute: 9 minutes spoken.
     h.must('speakers:next', { itemId: h.itemId }, CHAIR)
     h.must('speakers:start', { itemId: h.itemId }, CHAIR)
+    // On stage, the speech is no longer promised: the chair's table counts it as it runs.
+    const onStage = chairView(h.state).speakerLists.find((l) => l.itemId === h.itemId)!.budgets.find((r) => r.delegationId === 'g01')!
+    expect(onStage).toMatchObject({ spentMs: 0, reservedMs: 16 * MIN })
+    expect(onStage.running).toEqual(h.state.speakers.get(a)!.timing)
+    expect(onStage.running).not.toBeNull()
     h.ctx.tick(9 * MIN - 1000)
     h.must('speakers:end', { itemId: h.itemId }, CHAIR)
     expect(h.state.speakers.get(a)!.durationMs).toBe(9 * MIN)
