@@ -64,6 +64,16 @@ describe('votes, appointments and evaluations in the browser', () => {
     await expect.poll(() => display.page.getByTestId('display-poll').getAttribute('data-phase')).toBe('results')
   }
 
+  /** A share of ballots as the bars print it: one decimal, half up. */
+  const pctText = (n: number, of: number) => `${(Math.floor((n * 2000 + of) / (2 * of)) / 10).toFixed(1)}%`
+
+  /** The count and share written under a result row's bar for one mark or grade. */
+  async function barFigure(page: Page, row: string, key: string): Promise<{ count: string; pct: string }> {
+    const fig = page.locator(`[data-testid="result-row"][data-name="${row}"] [data-testid="bar-figure"][data-key="${key}"]`)
+    const text = async (id: string) => ((await fig.getByTestId(id).textContent()) ?? '').trim()
+    return { count: await text('bar-figure-count'), pct: await text('bar-figure-pct') }
+  }
+
   async function reviewAndCast(page: Page): Promise<void> {
     await page.getByTestId('ballot-review').click()
     await page.getByTestId('ballot-review-screen').waitFor()
@@ -144,7 +154,17 @@ describe('votes, appointments and evaluations in the browser', () => {
     await browser.screenshot(display.page, 'votes-display-appointment-open')
     expect(await display.page.getByTestId('result-bars').count()).toBe(0)
     await closeAndPublish(pollId)
+    // Every mark of a row with its count and its share of the 141 valid ballots, 0 included: the
+    // tablet marked 王志强 缓议 like two thirds of the others.
+    const agree = voters.filter((_, i) => i % 3 === 0).length
+    const defer = voters.length + 1 - agree
+    for (const page of [display.page, chair.page]) {
+      expect(await barFigure(page, '王志强', 'agree')).toEqual({ count: String(agree), pct: pctText(agree, 141) })
+      expect(await barFigure(page, '王志强', 'disagree')).toEqual({ count: '0', pct: '0.0%' })
+      expect(await barFigure(page, '王志强', 'third')).toEqual({ count: String(defer), pct: pctText(defer, 141) })
+    }
     await browser.screenshot(display.page, 'votes-display-appointment')
+    await browser.shot(chair.page.getByTestId('poll-console'), 'votes-chair-appointment')
     await printReport('votes-report-appointment')
   }, 120_000)
 
@@ -167,6 +187,21 @@ describe('votes, appointments and evaluations in the browser', () => {
       grades: Object.fromEntries(spec.subjects.map((s, j) => [s.id, (i + j) % 11 === 0 ? null : Math.min(3, Math.floor(((i * (j + 1)) % 10) / 3))])),
     }))
     await closeAndPublish(pollId)
+    // 县委书记 (the third subject): the tablet graded it 满意; the others as above. Every grade and
+    // abstain shows its count and share of the 141 returned, a grade too small for a number inside
+    // its segment (under 9% of the bar) included.
+    const grades = [1, 0, 0, 0]
+    let abstain = 0
+    voters.forEach((_, i) => {
+      if ((i + 2) % 11 === 0) abstain++
+      else grades[Math.min(3, Math.floor(((i * 3) % 10) / 3))]++
+    })
+    const figures = [...grades.map((n, g) => ({ key: `grade-${g}`, n })), { key: 'abstain', n: abstain }]
+    const small = figures.filter((f) => f.n > 0).sort((a, b) => a.n - b.n)[0]
+    expect((small.n * 100) / 141).toBeLessThan(9)
+    expect(await barFigure(display.page, '县委书记', small.key)).toEqual({ count: String(small.n), pct: pctText(small.n, 141) })
+    for (const f of figures) expect(await barFigure(display.page, '县委书记', f.key)).toEqual({ count: String(f.n), pct: pctText(f.n, 141) })
+    expect(await barFigure(chair.page, '县委书记', small.key)).toEqual({ count: String(small.n), pct: pctText(small.n, 141) })
     await browser.screenshot(display.page, 'votes-display-evaluation')
     await browser.shot(chair.page.getByTestId('poll-console'), 'votes-chair-evaluation')
     await printReport('votes-report-evaluation')

@@ -22,9 +22,11 @@ import {
   type EvaluationDraft,
 } from '../../client/src/logic/ballot'
 import {
+  appointmentFigures,
   basicsOf,
   closedRounds,
   countOfRound,
+  evaluationFigures,
   featuredPoll,
   formatCountdown,
   nextRoundReason,
@@ -216,6 +218,32 @@ describe('phases and time', () => {
     expect(rowScale(3)).toBe(1)
     expect(rowScale(12)).toBe(0.5)
     expect(rowScale(100)).toBe(0.35)
+  })
+
+  it('the figures under a bar: an appointment row as shares of the valid ballots, an evaluation row as the count gives it', () => {
+    // 141 valid ballots: the shares are of them (not of the 251 who should attend), and sum to 100.
+    expect(appointmentFigures({ agree: 47, disagree: 0, third: 94, unmarked: 0 }, 141)).toEqual([
+      { key: 'agree', count: 47, pct: 33.3 },
+      { key: 'disagree', count: 0, pct: 0 },
+      { key: 'third', count: 94, pct: 66.7 },
+    ])
+    // A paper ballot that left the nominee blank adds 未填; a half rounds up (1 of 8 = 12.5).
+    expect(appointmentFigures({ agree: 5, disagree: 1, third: 1, unmarked: 1 }, 8)).toEqual([
+      { key: 'agree', count: 5, pct: 62.5 },
+      { key: 'disagree', count: 1, pct: 12.5 },
+      { key: 'third', count: 1, pct: 12.5 },
+      { key: 'unmarked', count: 1, pct: 12.5 },
+    ])
+    // A void round: no ballots, no shares.
+    expect(appointmentFigures({ agree: 0, disagree: 0, third: 0, unmarked: 0 }, 0).map((f) => f.pct)).toEqual([0, 0, 0])
+    // Every grade in scale order, small ones too, then abstain; the count's own percentages.
+    expect(evaluationFigures({ counts: [39, 39, 38, 13], pct: [27.7, 27.7, 27, 9.2], abstain: 12, abstainPct: 8.5 })).toEqual([
+      { key: 'grade-0', count: 39, pct: 27.7 },
+      { key: 'grade-1', count: 39, pct: 27.7 },
+      { key: 'grade-2', count: 38, pct: 27 },
+      { key: 'grade-3', count: 13, pct: 9.2 },
+      { key: 'abstain', count: 12, pct: 8.5 },
+    ])
   })
 
   it('the rounds whose ballots can be downloaded, and the count of a round', () => {

@@ -350,6 +350,13 @@ const polls: typeof zh = {
     issuedOf: 'Ballots issued',
     votingPaper: 'Voting (paper ballots)',
   },
+  bars: {
+    pctOfValid: 'Percentages of valid ballots',
+    pctOfReturned: 'Percentages of ballots returned',
+    abstain: 'Abstain',
+    abstainNote: ' (blank)',
+    unmarked: 'Blank',
+  },
   reportSheet: {
     title: 'Count report',
     item: 'Item',

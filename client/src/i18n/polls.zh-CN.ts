@@ -349,6 +349,13 @@ const polls = {
     issuedOf: '发出选票',
     votingPaper: '正在投票（纸质选票）',
   },
+  bars: {
+    pctOfValid: '百分比为占有效票的比例',
+    pctOfReturned: '百分比为占收回选票的比例',
+    abstain: '弃权',
+    abstainNote: '（未评）',
+    unmarked: '未填',
+  },
   reportSheet: {
     title: '计票结果报告单',
     item: '事项',

@@ -3,7 +3,7 @@
 import type { PollView } from '../../../shared/domain/poll-views'
 import type { PollSpec } from '../../../shared/domain/polls'
 import type { ElectionCount } from '../../../shared/domain/elections'
-import type { AppointmentCount, EvaluationCount, ResolutionCount } from '../../../shared/domain/votes'
+import type { AppointmentCount, AppointmentResult, EvaluationCount, EvaluationResult, ResolutionCount } from '../../../shared/domain/votes'
 
 /**
  * - draft: set up, never opened;  open: a round is open;  counted: closed, count not yet published;
@@ -58,6 +58,43 @@ export function segments(values: number[]): number[] {
   const total = values.reduce((a, b) => a + b, 0)
   if (total <= 0) return values.map(() => 0)
   return values.map((v) => (v * 100) / total)
+}
+
+/** One figure of a result row, written out beside its bar: a mark or grade, its count, its share. */
+export interface RowFigure {
+  /** agree | disagree | third | unmarked for an appointment; grade-0, grade-1, … | abstain for an evaluation. */
+  key: string
+  count: number
+  /** Percent, one decimal. */
+  pct: number
+}
+
+/**
+ * The figures of a nominee: 同意, 不同意, the third option (缓议 or 弃权) and, when a paper ballot left
+ * the nominee blank, 未填. Shares are of the valid ballots, the ballots these counts are taken from
+ * (every valid ballot is counted once per nominee), so a row sums to 100. Not of `base` (应到会): that
+ * is the base of the pass rule, not of the ballots.
+ */
+export function appointmentFigures(r: Pick<AppointmentResult, 'agree' | 'disagree' | 'third' | 'unmarked'>, valid: number): RowFigure[] {
+  const out: RowFigure[] = [
+    { key: 'agree', count: r.agree, pct: share(r.agree, valid) },
+    { key: 'disagree', count: r.disagree, pct: share(r.disagree, valid) },
+    { key: 'third', count: r.third, pct: share(r.third, valid) },
+  ]
+  if (r.unmarked > 0) out.push({ key: 'unmarked', count: r.unmarked, pct: share(r.unmarked, valid) })
+  return out
+}
+
+/**
+ * The figures of an evaluated subject: every grade in scale order, then abstain (unmarked), each with
+ * the share of ballots returned that the count itself gives (DOMAIN), so the hall reads the same
+ * percentages as the count report.
+ */
+export function evaluationFigures(r: Pick<EvaluationResult, 'counts' | 'pct' | 'abstain' | 'abstainPct'>): RowFigure[] {
+  return [
+    ...r.counts.map((count, i) => ({ key: `grade-${i}`, count, pct: r.pct[i] ?? 0 })),
+    { key: 'abstain', count: r.abstain, pct: r.abstainPct },
+  ]
 }
 
 // ---------------------------------------------------------------------------------------------
