@@ -141,6 +141,31 @@ describe('agenda in the browser', () => {
     await shot(page, '04-chair-after-approve')
   })
 
+  it('a tablet asks to speak on a later item whose list is open, sees its place there, and withdraws', async () => {
+    const { itemId: later } = await direct('agenda:add', { type: 'speeches', title: '专题发言：加强基层治理' }, { personId: 'sec1', role: 'secretariat' })
+    const me = hall.delegates[9]
+    const tablet = await open('/delegate', me.code, SIZES.tablet)
+    await tablet.getByTestId('checkin-button').click()
+    const others = tablet.getByTestId('other-speeches')
+    await others.getByTestId('other-item').selectOption(later)
+    await others.getByTestId('other-topic').fill('关于村级议事协商的建议')
+    await others.getByTestId('other-request').click()
+    const entry = others.locator(`[data-testid="other-mine"][data-item="${later}"]`)
+    await expect.poll(() => entry.getAttribute('data-status')).toBe('requested')
+    expect(await entry.innerText()).toContain('专题发言：加强基层治理')
+    // The item's list on the server holds the request, not the current item's.
+    const sp = hall.server.app.engine.state.speakerLists.get(later)!.requested[0]
+    expect(hall.server.app.engine.state.speakers.get(sp)).toMatchObject({ personId: me.personId, topic: '关于村级议事协商的建议' })
+    await direct('speakers:approve', { speakerId: sp }, CHAIR)
+    await expect.poll(() => entry.getAttribute('data-status')).toBe('waiting')
+    expect(await entry.innerText()).toContain('您排在第 1 位')
+    await shot(tablet, '03b-tablet-other-item')
+    await entry.getByTestId('other-withdraw').click()
+    await tablet.getByTestId('confirm-ok').click()
+    await entry.waitFor({ state: 'detached' })
+    expect(hall.server.app.engine.state.speakerLists.get(later)!.waiting).toEqual([])
+  })
+
   it('the display shows the speaker and a countdown that turns amber, then red; a skewed display agrees', async () => {
     const watch = await open('/display', hall.display.code, SIZES.display)
     // A second screen whose clock is 7 minutes slow (the secretariat's second account may watch the

@@ -151,5 +151,7 @@ export const agendaEn: typeof agendaZh = {
     listClosed: 'The list of speakers is closed',
     mustCheckIn: 'Check in first to ask to speak',
     myRequests: 'My speeches',
+    otherItems: 'Speaking on other items',
+    requestOn: 'Ask to speak on',
   },
 }

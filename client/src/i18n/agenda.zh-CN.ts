@@ -150,5 +150,7 @@ export const agendaZh = {
     listClosed: '本议程发言报名已截止',
     mustCheckIn: '请先签到再申请发言',
     myRequests: '我的发言',
+    otherItems: '其他议程的发言',
+    requestOn: '申请在以下议程发言',
   },
 }
