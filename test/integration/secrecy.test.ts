@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { format } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { Redis } from 'ioredis'
 import { parseRoster } from '../../server/roster/csv'
@@ -46,6 +45,7 @@ import {
   validBallot,
 } from '../helpers/ballots'
 import { startRedis, type RedisProcess } from '../helpers/processes'
+import { captureOutput, expectNoVoterBesideBallot, redisRows, walk, type Capture } from '../helpers/secrecy'
 import { checkInDirect, connectAt, send, startServer, storeHandle, STORE_KINDS, type Client, type StoreHandle, type TestServer } from '../helpers/server'
 
 const ROSTER = 1600
@@ -74,44 +74,6 @@ function hasStoredBallot(s: string): boolean {
 /** Ballot content: the ballot's JSON shape as sent (`{"marks":{…},"writeIns":[…]}`), or its stored form. */
 const hasBallot = (s: string) => s.includes('"marks"') || hasStoredBallot(s)
 
-/** Where every key of a value sits in a JSON tree, for searching payloads. */
-function walk(v: unknown, fn: (key: string, value: unknown, path: string) => void, p = ''): void {
-  if (Array.isArray(v)) v.forEach((x, i) => walk(x, fn, `${p}[${i}]`))
-  else if (v && typeof v === 'object')
-    for (const [k, x] of Object.entries(v)) {
-      fn(k, x, `${p}.${k}`)
-      walk(x, fn, `${p}.${k}`)
-    }
-}
-
-interface Capture {
-  lines: string[]
-  stop(): void
-}
-
-/** Records everything this process prints, through console or straight to stdout/stderr. */
-function captureOutput(): Capture {
-  const lines: string[] = []
-  const spies = (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((m) =>
-    vi.spyOn(console, m).mockImplementation((...args: unknown[]) => {
-      lines.push(...format(...args).split('\n'))
-    }),
-  )
-  const streams = [process.stdout, process.stderr].map((s) => {
-    const original = s.write.bind(s)
-    return vi.spyOn(s, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
-      lines.push(...String(chunk).split('\n'))
-      return (original as (...a: unknown[]) => boolean)(chunk, ...rest)
-    }) as never)
-  })
-  return {
-    lines,
-    stop: () => {
-      for (const s of [...spies, ...streams]) s.mockRestore()
-    },
-  }
-}
-
 interface SqliteSnapshot {
   congress: SqliteTable[]
   ballots: SqliteTable[]
@@ -135,30 +97,6 @@ function sqliteSnapshot(dir: string): SqliteSnapshot {
 interface RedisSnapshot {
   keys: RedisEntry[]
   aof: Array<{ name: string; bytes: Buffer }>
-}
-
-/** A Redis value cut into "rows": what one record of the key holds together. */
-function redisRows(e: RedisEntry): string[] {
-  const v = e.value
-  switch (e.type) {
-    case 'string':
-      return [String(v)]
-    case 'hash':
-      return Object.entries(v as Record<string, string>).map(([f, x]) => `${f}\u0001${x}`)
-    case 'set':
-    case 'list':
-      return v as string[]
-    case 'zset': {
-      const a = v as string[]
-      const out: string[] = []
-      for (let i = 0; i < a.length; i += 2) out.push(`${a[i]}\u0001${a[i + 1]}`)
-      return out
-    }
-    case 'stream':
-      return (v as Array<[string, string[]]>).map(([id, fields]) => `${id}\u0001${fields.join('\u0001')}`)
-    default:
-      return [JSON.stringify(v)]
-  }
 }
 
 /** MULTI…EXEC groups (or single commands) of the AOF increments that name a voter and carry a ballot. */
@@ -438,16 +376,7 @@ describe.each(STORE_KINDS)('a secret round of %i ballots on %s'.replace('%i', St
     ] as const
 
     it('no row of congress.db or ballots.db holds a voter id together with a ballot; the log holds no ballot at all', () => {
-      for (const [when, s] of snapshots()) {
-        for (const t of [...s.congress, ...s.ballots]) {
-          for (const row of t.rows) {
-            const text = rowText(row)
-            expect(hasVoterId(text) && hasBallot(text), `${when}: a ${t.name} row pairs a voter with a ballot`).toBe(false)
-          }
-        }
-        for (const t of s.congress) for (const row of t.rows) expect(hasBallot(rowText(row)), `${when}: congress.db ${t.name} holds a ballot`).toBe(false)
-        expect(hasBallot(s.congressBytes.toString('latin1')), `${when}: congress.db bytes hold a ballot`).toBe(false)
-      }
+      expectNoVoterBesideBallot(snapshots(), hasVoterId, hasBallot)
     })
 
     it('ballot rows hold no voter id and no time; the roll holds no time and no ballot', () => {
