@@ -418,7 +418,7 @@ export function decideOpenCast(
   n: number,
   voterId: string,
   ballot: unknown,
-): Decision<{ pollId: string; round: number }> {
+): Decision<{ pollId: string; round: number; received: true }> {
   const poll = s.polls.get(pollId)
   if (!poll) return refuse('POLL_NOT_FOUND', { pollId })
   const r = openRound(poll)
@@ -427,8 +427,8 @@ export function decideOpenCast(
   const prev = s.namedBallots.get(namedBallotKey(pollId, n, voterId))
   if (prev !== undefined) {
     // The same ballot again is a retry after a lost ack: the same answer, nothing added.
-    if (JSON.stringify(prev) === JSON.stringify(ballot)) return ok([], { pollId, round: n })
+    if (JSON.stringify(prev) === JSON.stringify(ballot)) return ok([], { pollId, round: n, received: true as const })
     return refuse('ALREADY_VOTED')
   }
-  return ok([{ type: 'ballot.castOpen', pollId, n, personId: voterId, ballot }], { pollId, round: n })
+  return ok([{ type: 'ballot.castOpen', pollId, n, personId: voterId, ballot }], { pollId, round: n, received: true as const })
 }
