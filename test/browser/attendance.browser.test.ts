@@ -90,4 +90,37 @@ describe('attendance in the browser', () => {
     expect(hall.server.app.engine.state.meeting?.type).toBe('plenary')
     expect(desk.errors).toEqual([])
   }, 60_000)
+
+  it('the desk adds a second hall display and suspends a delegate, who no longer counts as should attend', async () => {
+    const url = hall.server.url
+    const desk = await browser.open(url, '/desk', hall.secretariat.code, SIZES.desk)
+    const display = await browser.open(url, '/display', hall.display.code, SIZES.display)
+    await expect.poll(() => testIdText(display.page, 'display-should')).toBe('251')
+    await desk.page.getByTestId('desk-tab-roster').click()
+
+    // A second screen: its own account, so it does not sign the first one out.
+    await desk.page.getByTestId('roster-add').click()
+    const editor = desk.page.getByTestId('person-editor')
+    await editor.getByTestId('person-role').selectOption('display')
+    expect(await editor.getByTestId('person-id').inputValue()).toBe('display2')
+    await editor.getByTestId('person-name').fill('会场副屏')
+    await browser.screenshot(desk.page, 'attendance-desk-add-person')
+    await editor.getByTestId('person-save').click()
+    await editor.waitFor({ state: 'detached' })
+    expect(hall.server.app.engine.state.persons.get('display2')).toMatchObject({ name: '会场副屏', role: 'display', votingRight: false, delegationId: null })
+
+    // A delegate's mandate suspended: 应到 falls by one on the display.
+    const d = hall.delegates[20]
+    await desk.page.getByTestId('roster-search').fill(d.name)
+    const row = desk.page.locator(`[data-testid="roster-row"][data-person-id="${d.personId}"]`)
+    await row.getByTestId('row-edit').click()
+    expect(await editor.getByTestId('person-id').inputValue()).toBe(d.personId)
+    await editor.getByTestId('person-status').selectOption('suspended')
+    await editor.getByTestId('person-save').click()
+    await editor.waitFor({ state: 'detached' })
+    await expect.poll(() => testIdText(display.page, 'display-should')).toBe('250')
+    expect(hall.server.app.engine.state.persons.get(d.personId)).toMatchObject({ status: 'suspended', name: d.name, role: 'delegate' })
+    await expect.poll(() => row.innerText()).toContain('停止执行职务')
+    expect(desk.errors).toEqual([])
+  }, 60_000)
 })

@@ -9,6 +9,7 @@ import {
   personsForIssue,
   rowsById,
   sortRoster,
+  suggestPersonId,
   type DelegationInfo,
 } from '../../client/src/logic/roster'
 
@@ -109,5 +110,17 @@ describe('personsForIssue', () => {
   it('by delegation and by selection', () => {
     expect(personsForIssue(rows, { kind: 'delegation', delegationId: 'd2' })).toEqual(['b'])
     expect(personsForIssue(rows, { kind: 'selected', ids: new Set(['c', 'gone']) })).toEqual(['c'])
+  })
+})
+
+describe('suggestPersonId', () => {
+  it('gives the role’s prefix and the first free number', () => {
+    const taken = new Set(['d0001', 'd0002', 'd0004', 'display1', 'sec1', 'sec2', 'chair'])
+    expect(suggestPersonId('delegate', taken)).toBe('d0003')
+    expect(suggestPersonId('display', taken)).toBe('display2')
+    expect(suggestPersonId('secretariat', taken)).toBe('sec3')
+    expect(suggestPersonId('chair', taken)).toBe('chair1')
+    expect(suggestPersonId('staff', new Set())).toBe('staff1')
+    expect(suggestPersonId('observer', new Set(['o01']))).toBe('o02')
   })
 })

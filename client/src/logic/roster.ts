@@ -107,3 +107,22 @@ export function personsForIssue(
     }
   }
 }
+
+const ID_PREFIX: Record<Role, [string, number]> = {
+  delegate: ['d', 4],
+  observer: ['o', 2],
+  staff: ['staff', 1],
+  chair: ['chair', 1],
+  secretariat: ['sec', 1],
+  display: ['display', 1],
+}
+
+/** An id for a person added at the desk: the role's prefix and the first number not taken
+ * (d0252 after d0251, display2 beside display1). */
+export function suggestPersonId(role: Role, taken: ReadonlySet<string>): string {
+  const [prefix, width] = ID_PREFIX[role]
+  for (let n = 1; ; n++) {
+    const id = `${prefix}${String(n).padStart(width, '0')}`
+    if (!taken.has(id)) return id
+  }
+}

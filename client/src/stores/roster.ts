@@ -64,6 +64,8 @@ export const useRosterStore = defineStore('roster', () => {
   const filtered = computed(() => filterRoster(sorted.value, filter, delegationInfo.value))
   const visible = computed(() => filtered.value.slice(0, limit.value))
   const total = computed(() => rows.value.size)
+  /** Every person's id (staff and displays included), for picking a free one. */
+  const allIds = computed(() => [...rows.value.keys()])
 
   watch(filter, () => {
     limit.value = ROSTER_PAGE
@@ -134,6 +136,7 @@ export const useRosterStore = defineStore('roster', () => {
     filtered,
     visible,
     total,
+    allIds,
     delegationName,
     showMore,
     toggleSelected,
