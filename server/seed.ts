@@ -6,7 +6,7 @@ import path from 'node:path'
 import type { DecideContext, Decision } from '../shared/domain/commands'
 import type { DomainEvent } from '../shared/domain/events'
 import { defaultQuorum } from '../shared/domain/quorum'
-import type { MeetingState, Person } from '../shared/domain/types'
+import type { MeetingState, MeetingType, Person } from '../shared/domain/types'
 import { demoRoster } from './demo'
 import type { Engine } from './engine'
 
@@ -57,14 +57,34 @@ export function decideDemo(s: MeetingState, ctx: DecideContext): Decision<{ code
   return { events, result: { codes } }
 }
 
+/**
+ * A real meeting, for `npm run setup`: the meeting with its name and type (the type's default quorum
+ * rules), and the staff accounts (the chair, two secretariat accounts, a display) with fresh codes.
+ * The delegates come from the roster file the secretariat imports at the desk.
+ */
+export function decideNewMeeting(s: MeetingState, ctx: DecideContext, name: string, type: MeetingType): Decision<{ codes: IssuedCode[] }> {
+  if (s.meeting) return { error: 'MEETING_EXISTS' }
+  const events: DomainEvent[] = [
+    { type: 'meeting.created', meeting: { id: 'm1', name, type, quorum: defaultQuorum(type), selfCheckIn: true, createdAt: ctx.now } },
+    ...STAFF_ACCOUNTS.map((person): DomainEvent => ({ type: 'person.saved', person })),
+  ]
+  const codes: IssuedCode[] = []
+  for (const p of STAFF_ACCOUNTS) {
+    const code = ctx.newCode()
+    events.push({ type: 'credential.issued', personId: p.id, codeHash: ctx.hashCode(code) })
+    codes.push({ personId: p.id, name: p.name, role: p.role, delegation: '', seat: p.seat, code })
+  }
+  return { events, result: { codes } }
+}
+
 export function credentialsFile(dataDir: string): string {
   return path.join(dataDir, 'demo-credentials.json')
 }
 
-export function writeCredentialsFile(dataDir: string, codes: IssuedCode[]): string {
+export function writeCredentialsFile(dataDir: string, codes: IssuedCode[], meeting = DEMO_MEETING_NAME): string {
   const file = credentialsFile(dataDir)
   fs.mkdirSync(dataDir, { recursive: true })
-  fs.writeFileSync(file, JSON.stringify({ meeting: DEMO_MEETING_NAME, issuedAt: new Date().toISOString(), codes }, null, 2), { mode: 0o600 })
+  fs.writeFileSync(file, JSON.stringify({ meeting, issuedAt: new Date().toISOString(), codes }, null, 2), { mode: 0o600 })
   return file
 }
 

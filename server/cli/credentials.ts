@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   await store.close()
   if (!r.ok) throw new Error(`could not issue codes: ${r.error}`)
   const codes = (r.result as { issued: IssuedCode[] }).issued
-  const file = writeCredentialsFile(config.dataDir, codes)
+  const file = writeCredentialsFile(config.dataDir, codes, engine.state.meeting.name)
   if (json) {
     process.stdout.write(JSON.stringify({ meeting: engine.state.meeting.name, codes }) + '\n')
   } else {
