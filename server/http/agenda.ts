@@ -175,6 +175,25 @@ export function mountAgendaRoutes(
     res.send(bytes)
   })
 
+  /** Who may be put on a list of speakers (the chair's console has no roster): active delegates and
+   * observers whose name or seat contains `q`, or whose id is `q`; at most 20, in roster order. */
+  app.get('/api/speakers/candidates', async (req, res) => {
+    if (!(await auth(req, res, ['secretariat', 'chair']))) return
+    const q = String(req.query.q ?? '').trim().toLowerCase().slice(0, 50)
+    const s = engine.state
+    const out: Array<{ personId: string; name: string; role: string; delegationId: string | null; delegation: string; seat: string }> = []
+    if (q) {
+      for (const p of s.persons.values()) {
+        if ((p.role !== 'delegate' && p.role !== 'observer') || p.status !== 'active') continue
+        if (!p.name.toLowerCase().includes(q) && !p.seat.toLowerCase().includes(q) && p.id.toLowerCase() !== q) continue
+        const delegation = p.delegationId ? (s.delegations.get(p.delegationId)?.name ?? '') : ''
+        out.push({ personId: p.id, name: p.name, role: p.role, delegationId: p.delegationId, delegation, seat: p.seat })
+        if (out.length >= 20) break
+      }
+    }
+    res.json({ ok: true, data: out })
+  })
+
   app.get('/api/speeches/export.csv', async (req, res) => {
     if (!(await auth(req, res, ['secretariat', 'chair']))) return
     res.setHeader('Content-Type', 'text/csv; charset=utf-8')

@@ -166,6 +166,27 @@ describe('agenda in the browser', () => {
     expect(hall.server.app.engine.state.speakerLists.get(later)!.waiting).toEqual([])
   })
 
+  it('the chair adds a speaker with an own time limit from the console', async () => {
+    const page = await open('/chair', hall.chair.code)
+    const who = hall.delegates[30]
+    const form = page.getByTestId('chair-add-speaker')
+    await form.locator('summary').click()
+    await form.getByTestId('speaker-search').fill(who.name)
+    await form.getByTestId(`pick-${who.personId}`).click()
+    await form.getByTestId('speaker-topic').fill('关于发展林下经济的建议')
+    await form.getByTestId('speaker-limit').fill('3')
+    await shot(page, '04b-chair-add-speaker')
+    await form.getByTestId('speaker-add').click()
+    await expect
+      .poll(() => [...hall.server.app.engine.state.speakers.values()].find((sp) => sp.personId === who.personId && sp.itemId === itemId)?.limitMs ?? null)
+      .toBe(3 * 60_000)
+    const sp = [...hall.server.app.engine.state.speakers.values()].find((x) => x.personId === who.personId && x.itemId === itemId)!
+    expect(sp).toMatchObject({ topic: '关于发展林下经济的建议', status: 'waiting', addedBy: 'chair' })
+    await page.getByTestId(`queued-${who.personId}`).waitFor()
+    // Off the list again, so the tests after this one see the queue they expect.
+    await direct('speakers:remove', { speakerId: sp.id }, CHAIR)
+  })
+
   it('the display shows the speaker and a countdown that turns amber, then red; a skewed display agrees', async () => {
     const watch = await open('/display', hall.display.code, SIZES.display)
     // A second screen whose clock is 7 minutes slow (the secretariat's second account may watch the

@@ -307,6 +307,31 @@ describe.each(STORE_KINDS)('agenda and speakers on %s', (kind) => {
     expect((await get(doc.id, tablet.login.token)).status).toBe(404)
   })
 
+  it('the chair and the desk find speakers to add by name or seat: active delegates and observers only', async () => {
+    const chair = await hall.connect(hall.chair.code)
+    const d = hall.delegates[5]
+    const get = async (token: string, q: string) => {
+      const res = await fetch(`${hall.server.url}/api/speakers/candidates?q=${encodeURIComponent(q)}`, { headers: { authorization: `Bearer ${token}` } })
+      return { status: res.status, body: (await res.json()) as { ok: boolean; data: Array<{ personId: string; name: string; delegation: string; seat: string }> } }
+    }
+    const byName = await get(chair.login.token, d.name)
+    expect(byName.status).toBe(200)
+    expect(byName.body.data.map((c) => c.personId)).toContain(d.personId)
+    expect(byName.body.data.find((c) => c.personId === d.personId)).toMatchObject({ name: d.name, delegation: d.delegation, seat: d.seat })
+    expect((await get(chair.login.token, d.personId)).body.data.map((c) => c.personId)).toEqual([d.personId])
+    // Staff accounts are not speakers; an empty query finds nobody.
+    expect((await get(chair.login.token, '秘书处')).body.data).toEqual([])
+    expect((await get(chair.login.token, '')).body.data).toEqual([])
+    // A suspended delegate is not offered.
+    const desk = await hall.connect(hall.secretariat.code)
+    const p = hall.server.app.engine.state.persons.get(d.personId)!
+    await must(desk.socket, 'person:save', { ...p, status: 'suspended' })
+    expect((await get(desk.login.token, d.personId)).body.data).toEqual([])
+    // A tablet may not search the roster.
+    const tablet = await hall.connect(hall.delegates[6].code)
+    expect((await get(tablet.login.token, d.name)).status).toBe(403)
+  })
+
   it('refuses a document over the size limit', async () => {
     await hall.close()
     hall = await startHall(kind, { maxDocumentBytes: 1024 })
