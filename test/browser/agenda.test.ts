@@ -278,6 +278,13 @@ describe('agenda in the browser', () => {
       buffer: pdf('Work Report of the Discipline Commission'),
     })
     await expect.poll(() => hall.server.app.engine.state.agenda.get(id)!.documents.length).toBe(1)
+    // Budgets of single delegations: g01 five minutes, g02 twelve; the others none (no item budget).
+    const budgets = page.getByTestId('item-budgets')
+    await budgets.locator('summary').click()
+    await budgets.locator('[data-delegation="g01"] input').fill('5')
+    await budgets.locator('[data-delegation="g02"] input').fill('12')
+    await page.getByTestId('item-save').click()
+    await expect.poll(() => hall.server.app.engine.state.agenda.get(id)!.budgets).toEqual({ g01: 5 * 60_000, g02: 12 * 60_000 })
     await shot(page, '12-desk-agenda')
     await direct('agenda:setCurrent', { itemId: id }, CHAIR)
     const tablet = await open('/delegate', hall.delegates[10].code, SIZES.tablet)

@@ -42,6 +42,8 @@ export const agendaEn: typeof agendaZh = {
     limit: 'Speaking time per speaker (minutes)',
     warn: 'Warning before the end (minutes)',
     budget: 'Time budget per delegation (minutes, empty for none)',
+    ownBudgets: 'Budgets of single delegations',
+    ownBudgetsHint: 'Minutes; a delegation left empty has the budget above.',
     select: 'Choose an item on the left',
     count: '{n} items',
   },

@@ -41,6 +41,8 @@ export const agendaZh = {
     limit: '每人发言时间（分钟）',
     warn: '结束前提醒（分钟）',
     budget: '各代表团发言时间总额（分钟，不填则不限）',
+    ownBudgets: '各代表团单独额度',
+    ownBudgetsHint: '分钟；不填的代表团按上面的总额。',
     select: '请在左侧选择议程',
     count: '共 {n} 项',
   },
