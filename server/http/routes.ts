@@ -150,6 +150,22 @@ export function buildHttp(deps: {
     const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
     const parsed = parseRoster(bytes, [...engine.state.delegations.values()])
     if (parsed.errors.length) return fail(res, req, 'ROSTER_INVALID', {}, { errors: parsed.errors })
+    // Merging matches people by id: ids made from row numbers would overwrite whoever holds them
+    // (their check-in and card passing to someone else), so a file without ids only replaces.
+    const attendees = [...engine.state.persons.values()].some((p) => p.role === 'delegate' || p.role === 'observer')
+    if (mode === 'merge' && parsed.idsGenerated && attendees) {
+      const errors = [
+        {
+          line: 1,
+          column: '编号',
+          message: {
+            zh: '名单没有“编号”列：合并导入按编号对应已有人员，没有编号会覆盖名单中的其他人。请加上编号列（可先导出名单取得编号），或选择“替换”导入',
+            en: 'The roster has no id (编号) column: a merge matches people by id, and without ids it would overwrite others on the roster. Add the id column (export the roster for the ids) or choose replace',
+          },
+        },
+      ]
+      return fail(res, req, 'ROSTER_INVALID', {}, { errors })
+    }
     const before = new Set(engine.state.persons.keys())
     const r = await engine.submit((s) => decideRosterImport(s, mode, parsed.delegations, parsed.persons), actor)
     if (!r.ok) return fail(res, req, r.error, r.params ?? {}, r.details)

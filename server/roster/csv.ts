@@ -22,6 +22,9 @@ export interface RosterParseResult {
   delegations: Delegation[]
   persons: Person[]
   errors: RosterError[]
+  /** The file has no 编号 column: the ids are made from row numbers (p0001…), so they name nobody
+   * already on the roster. */
+  idsGenerated?: boolean
 }
 
 export const MAX_ROWS = 10_000
@@ -457,7 +460,7 @@ export function parseRoster(bytes: Uint8Array, existingDelegations: Delegation[]
     const n = delegationNameOf.get(p)
     if (n !== undefined) p.delegationId = idByName.get(n) ?? null
   }
-  return { encoding, rows: data.length, delegations, persons, errors: [] }
+  return { encoding, rows: data.length, delegations, persons, errors: [], idsGenerated: !columns.has('id') }
 }
 
 /** Keeps the id of a delegation already known by name, so a re-import leaves attendance by

@@ -160,6 +160,23 @@ describe.each(STORE_KINDS)('roster over HTTP on %s', (kind) => {
     expect(persons().size).toBe(251 + 8 + 4)
   })
 
+  it('a file without ids cannot be merged into a roster (it would overwrite people by row number); it can replace it', async () => {
+    const noIds = csv('姓名,性别,代表团,座位,身份,状态,表决权', '周新,男,县直机关代表团,30排1座,代表,正常,是', '吴新,女,县直机关代表团,30排2座,代表,正常,是')
+    const v = version()
+    const merged = await post<AckError & { details: { errors: RosterParseResult['errors'] } }>('/api/roster/import?mode=merge', noIds)
+    expect(merged.status).toBe(400)
+    expectRefusal(merged.body, 'ROSTER_INVALID')
+    expect(merged.body.details.errors).toEqual([expect.objectContaining({ line: 1, column: '编号' })])
+    expect(merged.body.details.errors[0].message.zh).toContain('合并导入按编号对应已有人员')
+    expect(version()).toBe(v)
+    // The preview says the ids would be made up, so the desk can tell before importing.
+    const preview = await post<Ok<RosterParseResult>>('/api/roster/preview', noIds)
+    expect(preview.body.data).toMatchObject({ errors: [], idsGenerated: true })
+    const replaced = await post<Ok<{ persons: number }>>('/api/roster/import?mode=replace', noIds)
+    expect(replaced.status).toBe(200)
+    expect([...persons().values()].filter((p) => p.role === 'delegate').map((p) => p.name).sort()).toEqual(['吴新', '周新'])
+  })
+
   it('replace mode swaps the delegates and keeps the staff accounts and their logins', async () => {
     const chair = await hall.connect(hall.chair.code)
     const chairSeen = latest<StateChanged>(chair.socket, 'state:changed')

@@ -164,6 +164,9 @@ describe('import preview', () => {
     expect(p.sample.columns).toEqual(['id', 'name', 'seat', 'role'])
     expect(p.sample.rows[0]).toEqual(['1', '王', '1', ''])
     expect(p.errors[0]).toEqual({ line: 4, column: '座位', message: { zh: '座位重复', en: 'Duplicate seat' } })
+    // Ids the server made from row numbers: the desk warns that such a file only replaces.
+    expect(p.idsGenerated).toBe(false)
+    expect(normalizePreview({ rows: 1, persons: [], errors: [], idsGenerated: true }).idsGenerated).toBe(true)
   })
   it('reads the errors of a refused import', () => {
     expect(importErrors({ errors: [{ line: 2, column: 'name', message: 'empty' }] })).toEqual([

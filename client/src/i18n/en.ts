@@ -187,6 +187,7 @@ const en: MessageSchema = {
     saved: 'Saved: {name}',
   },
   import: {
+    noIds: 'This file has no id (编号) column: it can only replace the roster; to merge, add the ids (export the roster to get them).',
     choose: 'Choose a roster file',
     fileHint: 'CSV file (UTF-8 or GBK), laid out as in the template',
     template: 'Download the template',

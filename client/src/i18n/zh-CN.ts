@@ -187,6 +187,7 @@ const zhCN = {
     saved: '已保存：{name}',
   },
   import: {
+    noIds: '此文件没有“编号”列，只能“替换”导入；要合并，请加上编号列（可先导出名单取得编号）。',
     choose: '选择名单文件',
     fileHint: 'CSV 文件（UTF-8 或 GBK 编码），按模板填写',
     template: '下载名单模板',

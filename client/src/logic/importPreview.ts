@@ -34,6 +34,8 @@ export interface ImportPreview {
   people: PreviewPerson[] | null
   /** Otherwise whatever rows it sent, as a generic table. */
   sample: PreviewTable
+  /** The file has no id column: the server makes ids from row numbers, so it can only replace. */
+  idsGenerated: boolean
 }
 
 export const SAMPLE_ROWS = 20
@@ -115,6 +117,7 @@ export function normalizePreview(data: unknown): ImportPreview {
     errors,
     people: people(o.persons, o.delegations),
     sample: sampleTable(sampleSource),
+    idsGenerated: o.idsGenerated === true,
   }
 }
 
