@@ -57,6 +57,7 @@ export const ErrorCode = {
   INVALID_BALLOT: 'INVALID_BALLOT',
   PAPER_MISMATCH: 'PAPER_MISMATCH',
   NO_FURTHER_ROUND: 'NO_FURTHER_ROUND',
+  POLL_IS_SECRET: 'POLL_IS_SECRET',
   ROUND_VOID: 'ROUND_VOID',
   TIE_ROUND_FIXED: 'TIE_ROUND_FIXED',
   SEATS_OUT_OF_RANGE: 'SEATS_OUT_OF_RANGE',
@@ -165,6 +166,7 @@ const MESSAGES: Record<ErrorCode, { zh: string; en: string }> = {
   ALREADY_VOTED: { zh: '您已经投过票，选票提交后不能更改', en: 'You have already voted; a submitted ballot cannot be changed' },
   INVALID_BALLOT: { zh: '选票填写不完整或有误：{reason}', en: 'The ballot is incomplete or wrong: {reason}' },
   PAPER_MISMATCH: { zh: '两次录入的计票结果不一致，请核对：{fields}', en: 'The two entries of the count differ; please check: {fields}' },
+  POLL_IS_SECRET: { zh: '“{title}”是无记名投票，投票期间只显示投票人数', en: '“{title}” is a secret ballot: while it is open only turnout is shown' },
   NO_FURTHER_ROUND: { zh: '“{title}”没有待进行的另行选举', en: '“{title}” has no further round waiting' },
   ROUND_VOID: {
     zh: '“{title}”上一轮投票无效，须按原名额和候选人重新投票',

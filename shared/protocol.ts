@@ -37,6 +37,7 @@ export interface CommandResults extends AgendaCommandResults, SpeakerCommandResu
   'poll:publish': { pollId: string; round: number }
   'poll:setNextRound': { pollId: string; warnings: string[]; spec: PollSpec }
   'poll:finish': { pollId: string; elected: number; seats: number }
+  'poll:setLiveResults': { pollId: string; live: boolean }
   'poll:paperEntry': { pollId: string; round: number; entry: 1 | 2; differences: string[] | null }
   'body:save': { bodyId: string; members: number }
   'body:remove': { bodyId: string }

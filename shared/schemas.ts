@@ -129,6 +129,7 @@ export const schemas = {
     })
     .strict(),
   'poll:finish': pollRef,
+  'poll:setLiveResults': z.object({ pollId: id, live: z.boolean() }).strict(),
   'poll:paperEntry': z
     .object({
       pollId: id,

@@ -157,6 +157,7 @@ type PollCommand =
   | 'poll:publish'
   | 'poll:setNextRound'
   | 'poll:finish'
+  | 'poll:setLiveResults'
   | 'poll:paperEntry'
   | 'body:save'
   | 'body:remove'
@@ -327,6 +328,19 @@ export const pollCommands: { [C in PollCommand]: CommandSpec<CommandPayload<C>> 
       for (const r of poll.rounds) elected += (r.count as ElectionCount | null)?.elected?.length ?? 0
       const seats = poll.spec.kind === 'election' ? poll.spec.seats : 0
       return ok([{ type: 'poll.finished', pollId: poll.id }], { pollId: poll.id, elected, seats })
+    },
+  },
+
+  'poll:setLiveResults': {
+    roles: MANAGERS,
+    decide(s, p) {
+      const poll = s.polls.get(p.pollId)
+      if (!poll) return refuse('POLL_NOT_FOUND', { pollId: p.pollId })
+      if (poll.status === 'cancelled' || poll.status === 'done') return refuse('POLL_FINISHED', { title: poll.title })
+      // Secrecy: a secret round shows turnout only, whoever asks.
+      if (poll.secret) return refuse('POLL_IS_SECRET', { title: poll.title })
+      if (poll.liveResults === p.live) return ok([], { pollId: poll.id, live: p.live })
+      return ok([{ type: 'poll.liveResultsSet', pollId: poll.id, live: p.live }], { pollId: poll.id, live: p.live })
     },
   },
 

@@ -241,6 +241,8 @@ export type PollEvent =
   | { type: 'poll.nextRoundSet'; pollId: string; nextRound: PollSpec }
   /** The presidium ends an election without the further round its count called for (不再另行选举). */
   | { type: 'poll.finished'; pollId: string }
+  /** The chair shows (or hides) a named vote's running tally in the hall. */
+  | { type: 'poll.liveResultsSet'; pollId: string; live: boolean }
 
 function withRound(p: Poll, n: number, f: (r: Round) => Round): Poll {
   return { ...p, rounds: p.rounds.map((r) => (r.n === n ? f(r) : r)) }
@@ -329,6 +331,10 @@ export function evolvePoll(polls: Map<string, Poll>, ev: PollEvent, at: number, 
       return
     case 'poll.finished':
       polls.set(p.id, { ...p, status: 'done', nextRound: null })
+      return
+    case 'poll.liveResultsSet':
+      // Never on a secret poll, whatever the log says.
+      polls.set(p.id, { ...p, liveResults: ev.live && !p.secret })
       return
   }
 }

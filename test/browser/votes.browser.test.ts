@@ -115,6 +115,14 @@ describe('votes, appointments and evaluations in the browser', () => {
     // The chair sees the named vote live, by delegation too.
     await expect.poll(() => chair.page.getByTestId('delegation-tally-row').count()).toBeGreaterThan(1)
     await browser.shot(chair.page.getByTestId('poll-console'), 'votes-chair-resolution-live')
+    // The chair takes the running tally off the hall display, and puts it back.
+    const live = chair.page.getByTestId('poll-live-toggle')
+    expect(await live.getAttribute('data-live')).toBe('true')
+    await live.locator('input').uncheck()
+    await display.page.getByTestId('result-bars').waitFor({ state: 'detached' })
+    expect(await testIdText(display.page, 'display-turnout-cast')).toBe('141')
+    await live.locator('input').check()
+    await display.page.getByTestId('result-bars').waitFor()
     await closeAndPublish(pollId)
     expect(await display.page.getByTestId('vote-for').getAttribute('data-count')).toBe(String(forVotes))
     // More "for" than half of the 251 who should attend.

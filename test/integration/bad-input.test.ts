@@ -61,6 +61,7 @@ function validPayload(name: string, id: string, hall: Hall): unknown {
     'poll:publish': { pollId: 'p1' },
     'poll:setNextRound': { pollId: 'p1', seats: 1, candidateIds: ['c1', 'c2'] },
     'poll:finish': { pollId: 'p1' },
+    'poll:setLiveResults': { pollId: 'p1', live: true },
     'poll:paperEntry': { pollId: 'p1', entry: 1, totals: { returned: 0, invalid: 0, tallies: {}, writeIns: [] } },
     'ballot:cast': { pollId: 'p1', round: 1, ballot: {}, idempotencyKey: 'abcdefgh12' },
     'body:save': { id: 'b1', name: '全委会', memberIds: [id] },
@@ -236,6 +237,7 @@ const SPECIFIC: Record<string, Array<[string, unknown, string]>> = {
     ['a candidate twice', { pollId: 'p1', seats: 1, candidateIds: ['c1', 'c1'] }, 'candidateIds'],
   ],
   'poll:finish': [['an extra key', { pollId: 'p1', seats: 1 }, '(payload)']],
+  'poll:setLiveResults': [['live as a string', { pollId: 'p1', live: 'yes' }, 'live']],
   'poll:paperEntry': [
     ['a third entry', { pollId: 'p1', entry: 3, totals: { returned: 0, invalid: 0, tallies: {}, writeIns: [] } }, 'entry'],
     ['negative ballots', { pollId: 'p1', entry: 1, totals: { returned: -1, invalid: 0, tallies: {}, writeIns: [] } }, 'totals.returned'],

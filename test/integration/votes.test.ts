@@ -21,6 +21,33 @@ describe.each(STORE_KINDS)('votes on %s', (kind) => {
     return r.data.pollId
   }
 
+  it('the chair shows or hides a named vote\'s running tally in the hall; never a secret one\'s', async () => {
+    const chair = await hall.connect(hall.chair.code)
+    const pollId = await create(chair.socket, { title: '关于议程的表决', spec: { kind: 'resolution', question: '同意本次会议议程' }, secret: false })
+    const voters = hall.delegates.slice(0, 140)
+    await checkInDirect(hall.server.app, voters.map((d) => d.personId))
+    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const display = await hall.connect(hall.display.code)
+    const seen = latest<StateChanged>(display.socket, 'state:changed')
+    const tablets = await Promise.all(voters.slice(0, 5).map((d) => hall.connect(d.code)))
+    for (const t of tablets) expect((await send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { mark: 'for' }, idempotencyKey: idemKey() })).ok).toBe(true)
+    const shown = () => ((seen.value?.view ?? display.snapshot.view) as PublicView).polls.find((x) => x.id === pollId) as PollView
+    await vi.waitFor(() => expect(shown().round).toMatchObject({ turnout: 5 }))
+    expect(shown().result).toBeNull()
+    // A delegate may not switch it on.
+    expect(await send(tablets[0].socket, 'poll:setLiveResults', { pollId, live: true })).toMatchObject({ ok: false, code: 'FORBIDDEN' })
+    expect(await send(chair.socket, 'poll:setLiveResults', { pollId, live: true })).toEqual({ ok: true, data: { pollId, live: true } })
+    await vi.waitFor(() => expect(shown().result?.count).toEqual({ live: { for: 5 } }))
+    expect(shown().liveResults).toBe(true)
+    expect(await send(chair.socket, 'poll:setLiveResults', { pollId, live: false })).toEqual({ ok: true, data: { pollId, live: false } })
+    await vi.waitFor(() => expect(shown().result).toBeNull())
+
+    const secret = await create(chair.socket, { title: '无记名表决', spec: { kind: 'resolution', question: '同意' }, secret: true })
+    const refused = await send(chair.socket, 'poll:setLiveResults', { pollId: secret, live: true })
+    expect(refused).toMatchObject({ ok: false, code: 'POLL_IS_SECRET', message: '“无记名表决”是无记名投票，投票期间只显示投票人数' })
+    expect(hall.server.app.engine.state.polls.get(secret)!.liveResults).toBe(false)
+  })
+
   it('an open resolution vote shows a live tally, per delegation for the chair, and passes on more than half of 251', async () => {
     const chair = await hall.connect(hall.chair.code)
     const pollId = await create(chair.socket, {

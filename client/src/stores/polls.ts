@@ -42,6 +42,7 @@ export const usePollsStore = defineStore('polls', () => {
   const publish = (pollId: string) => meeting.send('poll:publish', { pollId })
   const setNextRound = (pollId: string, seats: number, candidateIds: string[]) => meeting.send('poll:setNextRound', { pollId, seats, candidateIds })
   const finish = (pollId: string) => meeting.send('poll:finish', { pollId })
+  const setLiveResults = (pollId: string, live: boolean) => meeting.send('poll:setLiveResults', { pollId, live })
 
   /** The ballots of a closed round, fetched with the token and saved as a file. */
   function downloadBallots(pollId: string, n: number, file: BallotFile): Promise<Result<null>> {
@@ -49,5 +50,5 @@ export const usePollsStore = defineStore('polls', () => {
     return download(`/api/polls/${encodeURIComponent(pollId)}/rounds/${n}/${file}`, session.token ?? '', name)
   }
 
-  return { polls, byId, openPolls, toConfirm, eligible, get, create, update, cancel, open, close, admit, confirm, publish, setNextRound, finish, downloadBallots }
+  return { polls, byId, openPolls, toConfirm, eligible, get, create, update, cancel, open, close, admit, confirm, publish, setNextRound, finish, setLiveResults, downloadBallots }
 })
