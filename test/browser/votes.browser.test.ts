@@ -139,7 +139,8 @@ describe('votes, appointments and evaluations in the browser', () => {
         kind: 'appointment',
         nominees: [
           { name: '张建华', position: '县发展和改革委员会主任' },
-          { name: '李秀英', position: '县教育体育局局长' },
+          // A delegate of the hall: nominated, she leaves the deliberation (回避) and still votes.
+          { name: hall.delegates[60].name, personId: hall.delegates[60].personId, position: '县教育体育局局长' },
           { name: '王志强', position: '县财政局局长' },
         ],
         thirdOption: 'defer',
@@ -171,6 +172,11 @@ describe('votes, appointments and evaluations in the browser', () => {
       expect(await barFigure(page, '王志强', 'disagree')).toEqual({ count: '0', pct: '0.0%' })
       expect(await barFigure(page, '王志强', 'third')).toEqual({ count: String(defer), pct: pctText(defer, 141) })
     }
+    // The recused nominee is marked on the display and in the chair's count table, the others not.
+    const recusedName = hall.delegates[60].name
+    expect(await display.page.locator(`[data-testid="result-row"][data-name="${recusedName}"] [data-testid="bar-recused"]`).count()).toBe(1)
+    expect(await display.page.getByTestId('bar-recused').count()).toBe(1)
+    expect(await chair.page.locator(`[data-testid="count-row"][data-name="${recusedName}"] [data-testid="count-recused"]`).count()).toBe(1)
     await browser.screenshot(display.page, 'votes-display-appointment')
     await browser.shot(chair.page.getByTestId('poll-console'), 'votes-chair-appointment')
     await printReport('votes-report-appointment')
