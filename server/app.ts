@@ -1,6 +1,7 @@
 // createApp(deps): builds the store-backed engine, express, socket.io and the gateway. Nothing starts
 // on import and nothing listens until listen() is called, so tests can build many servers on port 0.
 import { createAdapter } from '@socket.io/redis-adapter'
+import { LOCAL_CLOCK, redisTime, referenceClock, type HallClock } from './clock'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -74,6 +75,7 @@ export async function createApp(deps: { config: Config; store: Store; documents?
   })
 
   let adapterClients: Redis[] = []
+  let clock: HallClock = LOCAL_CLOCK
   if (store.kind === 'redis' && config.redisUrl) {
     const pub = new Redis(config.redisUrl, { lazyConnect: true })
     const sub = pub.duplicate()
@@ -82,6 +84,10 @@ export async function createApp(deps: { config: Config; store: Store; documents?
     await Promise.all([pub.connect(), sub.connect()])
     adapterClients = [pub, sub]
     io.adapter(createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }))
+    // Several nodes keep time by Redis's clock, whatever their own say.
+    clock = await referenceClock(redisTime(pub))
+    engine.now = clock.now
+    if (Math.abs(clock.offsetMs) > 2000) console.warn(`[clock] this machine's clock is ${Math.round(clock.offsetMs / 1000)} s off Redis's: the node keeps Redis's time`)
   }
 
   // The broadcaster reads turnout from the poll service, which pokes it when turnout changes.
@@ -129,6 +135,7 @@ export async function createApp(deps: { config: Config; store: Store; documents?
     },
     async close() {
       broadcaster.close()
+      clock.close()
       received.close()
       polls.stop()
       engine.stop()

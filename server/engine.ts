@@ -58,6 +58,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private lock: Promise<unknown> = Promise.resolve()
   private stopWatch: (() => void) | null = null
   private started = false
+  /** The hall's clock (server/clock.ts): event times, deadlines, serverTime. */
+  now: () => number = () => Date.now()
   /** Counters for /healthz and the benchmarks. */
   stats = { batches: 0, conflicts: 0, appended: 0 }
 
@@ -123,7 +125,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (let attempt = 0; ; attempt++) {
       const base = this.state
       const draft = cloneState(base)
-      const now = Date.now()
+      const now = this.now()
       const ctx = decideContext(now)
       const results: Array<SubmitResult | null> = []
       const events: StoredEvent[] = []

@@ -94,7 +94,7 @@ export class PollService {
           void this.close(poll.id, null).then((res) => {
             if (!res.ok && res.error === 'STORE_UNAVAILABLE') this.retryLater(poll.id)
           })
-        }, Math.max(0, r.closesAt - Date.now()))
+        }, Math.max(0, r.closesAt - this.engine.now()))
         this.timers.set(key, t)
       }
     }

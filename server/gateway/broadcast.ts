@@ -163,7 +163,7 @@ export class Broadcaster {
     return {
       kind,
       version: s.version,
-      serverTime: Date.now(),
+      serverTime: this.engine.now(),
       view: cached.view,
       me: personId ? ownStatus(s, personId) : null,
       node: this.nodeId,
@@ -176,7 +176,7 @@ export class Broadcaster {
     this.stats.flushes++
     const s = this.engine.state
     const sum = summarize(s)
-    const serverTime = Date.now()
+    const serverTime = this.engine.now()
     const local = this.io.local
     const extras = this.extras()
     const pub = publicView(s, sum, extras)

@@ -111,7 +111,7 @@ export function attachGateway(deps: {
     socket.on('system:ping', (...args: unknown[]) => {
       const ack = args.find((a) => typeof a === 'function') as ((r: unknown) => void) | undefined
       if (!bucket.take()) return ack?.(ackError('RATE_LIMITED', {}, socket.data.lang))
-      ack?.({ ok: true, data: { serverTime: Date.now(), version: engine.version } })
+      ack?.({ ok: true, data: { serverTime: engine.now(), version: engine.version } })
     })
 
     socket.onAny((event: string, ...args: unknown[]) => {

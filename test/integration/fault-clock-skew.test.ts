@@ -3,15 +3,12 @@
 // clocks say: tablets never send a time, and their countdown is computed from the server's clock
 // (client/src/logic/clock.ts: offset from system:ping, then remainingMs(closesAt, local + offset)).
 //
-// Server nodes, though, must agree on the time: RUN NTP (chrony/systemd-timesyncd) ON EVERY NODE. The
-// deadline is fixed in the clock of the node that opened the round, and every node arms a timer that
-// fires when its own clock reaches closesAt, so the node whose clock runs furthest ahead closes the
-// round. With one node 90 s fast (started with a preload that shifts Date.now, see
-// test/helpers/skew-clock.cjs) the tests below pin down exactly that, and that the round is still
-// closed (and counted) once:
-// - a round opened on the fast node closes after its time limit in real time, but tablets on the
-//   other nodes had been shown a countdown 90 s too long;
-// - a round opened on a correct node is closed by the fast node as soon as it sees it open.
+// Server nodes keep the hall's time, Redis's clock (server/clock.ts), whatever their own clocks say:
+// a closed hall network may have no NTP server. With one node 90 s fast (started with a preload that
+// shifts Date.now, see test/helpers/skew-clock.cjs) the tests below check that
+// - it answers pings, stamps events and sets deadlines on the hall's time, so a round it opens shows
+//   the right countdown on every node's tablets and closes after its limit, once;
+// - a round a correct node opens is not closed early by it: it closes at its deadline, once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bestOffset, sampleFromPing } from '../../client/src/logic/clock'
 import { remainingMs } from '../../client/src/logic/polls'
@@ -144,28 +141,29 @@ describe('clock skew between nodes and tablets', () => {
     expect(p.result!.count).toMatchObject(expectedCount(votes))
   })
 
-  it(`with a node ${SKEW_MS / 1000} s fast: a round it opens closes after its limit in real time, once, while tablets on the correct nodes were shown a countdown ${SKEW_MS / 1000} s too long (nodes must run NTP)`, async () => {
+  it(`a node ${SKEW_MS / 1000} s fast keeps the hall's time: a round it opens counts down right on every node and closes after its limit, once`, async () => {
     const preload = `--require ${PRELOAD}`
     fast = ownNode(t, await startNode({ ...env(), CLOCK_OFFSET_MS: String(SKEW_MS), NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${preload}`.trim() }))
     const chairFast = await connectTablet(fast.url, await login(fast.url, codes.chair))
     // The chair's earlier session (on node A) is replaced by this login: use this one from now on.
     t.add('chair on the fast node', () => chairFast.close())
+    // Its own clock is 90 s fast; what it tells screens is the hall's time.
     const ping = await must<{ serverTime: number }>(chairFast.socket, 'system:ping', {})
-    expect(ping.serverTime - Date.now()).toBeGreaterThan(SKEW_MS - 2000)
+    expect(Math.abs(ping.serverTime - Date.now())).toBeLessThan(1000)
 
     const opened = await openVote(chairFast.socket, '限时表决：议程二', LIMIT_S)
     const openedWall = Date.now()
     const { pollId, round, roundKey } = opened
-    // The deadline is in the fast node's clock: 100 s from now, in real time.
-    expect(opened.closesAt! - openedWall).toBeGreaterThan(SKEW_MS + LIMIT_S * 1000 - 2000)
-    // A tablet on a correct node measures its offset against that node and shows ~100 s left.
+    // The deadline is LIMIT_S from now, in the hall's time.
+    expect(Math.abs(opened.closesAt! - openedWall - LIMIT_S * 1000)).toBeLessThan(1000)
+    // A tablet on a correct node shows the right time left.
     const est = await serverNowEstimate(tablets[0], 0)
-    expect(remainingMs(opened.closesAt, est.now())!).toBeGreaterThan(SKEW_MS)
+    expect(Math.abs(remainingMs(opened.closesAt, est.now())! - (opened.closesAt! - Date.now()))).toBeLessThan(est.rtt / 2 + 150)
+    expect(remainingMs(opened.closesAt, est.now())!).toBeLessThanOrEqual(LIMIT_S * 1000)
 
     const votes: Vote[] = tablets.slice(0, 6).map((x, i) => newVote(x.personId, i))
     expect((await Promise.all(votes.map((v, i) => castOnce(tablets[i], pollId, round, v)))).every((x) => x.ok)).toBe(true)
 
-    // But the fast node's own timer fires after LIMIT_S real seconds, and it closes the round.
     await waitFor(async () => tablets.every((x) => closedSeenAt(x, roundKey, openedWall) !== null), LIMIT_S * 1000 + 5000, 'the close')
     const after = tablets.map((x) => closedSeenAt(x, roundKey, openedWall)! - openedWall)
     console.log(`[fault-clock-skew] opened on the +${SKEW_MS / 1000} s node: closed ${Math.min(...after)}..${Math.max(...after)} ms after opening (real time)`)
@@ -175,43 +173,43 @@ describe('clock skew between nodes and tablets', () => {
     }
     const closed = closings(await redisLog(redis.url), pollId, round)
     expect(closed).toHaveLength(1)
-    // Stamped by the fast node (its clock: ~90 s ahead of ours), at closesAt in its own clock.
-    expect(closed[0].at - Date.now()).toBeGreaterThan(SKEW_MS - 5000)
+    // Stamped on the hall's time, at the deadline, whichever node closed it.
+    expect(Math.abs(closed[0].at - Date.now())).toBeLessThan(5000)
     expect(closed[0].at - opened.closesAt!).toBeGreaterThanOrEqual(0)
     expect(closed[0].at - opened.closesAt!).toBeLessThan(2000)
     const p = await chairPoll(chairFast.socket, pollId)
     expect(p.result!.count).toMatchObject(expectedCount(votes))
   })
 
-  it(`with a node ${SKEW_MS / 1000} s fast: a round a correct node opens with a ${LIMIT_S * 3} s limit is closed by the fast node at once, and counted once (nodes must run NTP)`, async () => {
+  it(`a node ${SKEW_MS / 1000} s fast does not close early a round a correct node opens: it closes at its deadline, counted once`, async () => {
     expect(fast).not.toBeNull()
     // The chair logs in on the correct node A again.
     const chair = await connectTablet(a.url, await login(a.url, codes.chair))
     t.add('chair on A', () => chair.close())
     const openedWall = Date.now()
-    const opened = await openVote(chair.socket, '限时表决：议程三', LIMIT_S * 3)
+    const opened = await openVote(chair.socket, '限时表决：议程三', LIMIT_S)
     const { pollId, round, roundKey } = opened
-    // The deadline is in A's (correct) clock: 30 s from now.
-    expect(opened.closesAt! - openedWall).toBeGreaterThanOrEqual(LIMIT_S * 3000)
-    expect(opened.closesAt! - openedWall).toBeLessThan(LIMIT_S * 3000 + 2000)
-    // Tablets that vote at once may or may not be in time; whatever is acked is counted.
+    expect(opened.closesAt! - openedWall).toBeGreaterThanOrEqual(LIMIT_S * 1000 - 1000)
+    expect(opened.closesAt! - openedWall).toBeLessThan(LIMIT_S * 1000 + 2000)
     const votes: Vote[] = tablets.slice(0, 6).map((x, i) => newVote(x.personId, i))
-    const acks = await Promise.all(votes.map((v, i) => castOnce(tablets[i], pollId, round, v)))
-    for (const x of acks) if (!x.ok) expect(x.code).toBe('POLL_NOT_OPEN')
+    expect((await Promise.all(votes.map((v, i) => castOnce(tablets[i], pollId, round, v)))).every((x) => x.ok)).toBe(true)
+    // Still open a second before the deadline: the fast node's timer runs on the hall's time too.
+    await new Promise((r) => setTimeout(r, Math.max(0, opened.closesAt! - 1000 - Date.now())))
+    expect((await chairPoll(chair.socket, pollId)).round?.status).toBe('open')
 
-    await waitFor(async () => tablets.every((x) => closedSeenAt(x, roundKey, openedWall) !== null), 5000, 'the close')
-    const after = tablets.map((x) => closedSeenAt(x, roundKey, openedWall)! - openedWall)
-    console.log(
-      `[fault-clock-skew] opened on a correct node with ${LIMIT_S * 3} s: the fast node closed it ${Math.max(...after)} ms after opening; ` +
-        `${acks.filter((x) => x.ok).length}/${acks.length} immediate ballots were in time`,
-    )
-    expect(Math.max(...after)).toBeLessThan(3000)
+    await waitFor(async () => tablets.every((x) => closedSeenAt(x, roundKey, openedWall) !== null), opened.closesAt! - Date.now() + 5000, 'the close')
+    const after = tablets.map((x) => closedSeenAt(x, roundKey, openedWall)! - opened.closesAt!)
+    console.log(`[fault-clock-skew] opened on a correct node beside a +${SKEW_MS / 1000} s node: tablets saw the close ${Math.min(...after)}..${Math.max(...after)} ms after closesAt`)
+    for (const d of after) {
+      expect(d).toBeGreaterThanOrEqual(0)
+      expect(d).toBeLessThan(2500)
+    }
     const closed = closings(await redisLog(redis.url), pollId, round)
     expect(closed).toHaveLength(1)
-    expect(closed[0].at - Date.now()).toBeGreaterThan(SKEW_MS - 5000)
+    expect(closed[0].at - opened.closesAt!).toBeGreaterThanOrEqual(0)
+    expect(closed[0].at - opened.closesAt!).toBeLessThan(2000)
     const p = await chairPoll(chair.socket, pollId)
     expect(p.result!.count).toMatchObject(expectedCount(votes))
-    // A correct node's timer for the round was cleared when it saw the close: nothing more happens.
     expect(await emit(chair.socket, 'poll:close', { pollId })).toMatchObject({ ok: false, code: 'POLL_NOT_OPEN' })
   })
 })
