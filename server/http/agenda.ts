@@ -122,7 +122,7 @@ export function mountAgendaRoutes(
     } catch {
       return fail(res, req, 'STORE_UNAVAILABLE')
     }
-    const exp = Date.now() + DOCUMENT_LINK_TTL_MS
+    const exp = engine.now() + DOCUMENT_LINK_TTL_MS
     const sig = signDocumentLink(key, id, actor.personId, exp)
     const url = `/api/documents/${encodeURIComponent(id)}?p=${encodeURIComponent(actor.personId)}&exp=${exp}&sig=${sig}`
     res.json({ ok: true, data: { url, expiresAt: exp } })
@@ -141,7 +141,7 @@ export function mountAgendaRoutes(
         return fail(res, req, 'STORE_UNAVAILABLE')
       }
       const person = engine.state.persons.get(personId)
-      if (!person || !Number.isFinite(exp) || exp < Date.now() || !sameSig(req.query.sig, signDocumentLink(key, id, personId, exp)))
+      if (!person || !Number.isFinite(exp) || exp < engine.now() || !sameSig(req.query.sig, signDocumentLink(key, id, personId, exp)))
         return fail(res, req, 'UNAUTHENTICATED')
       role = person.role
     } else {
