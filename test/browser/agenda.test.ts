@@ -125,6 +125,21 @@ describe('agenda in the browser', () => {
     await page.getByTestId(`queued-${d.personId}`).dragTo(page.getByTestId(`queued-${hall.delegates[1].personId}`), { targetPosition: { x: 40, y: 30 } })
     await expect.poll(() => waiting().slice(0, 3), { timeout: 5000 }).toEqual([a.personId, hall.delegates[1].personId, d.personId])
     await shot(page, '02-chair-after-drag')
+
+    // On a touch screen (no HTML5 drag): the finger takes the grip to the top half of the first row.
+    const grip = page.getByTestId(`queued-${d.personId}`).getByTestId('row-grip')
+    const first = (await page.getByTestId(`queued-${a.personId}`).boundingBox())!
+    const from = (await grip.boundingBox())!
+    const touch = { pointerType: 'touch', pointerId: 7, isPrimary: true, bubbles: true }
+    await grip.dispatchEvent('pointerdown', { ...touch, clientX: from.x + 4, clientY: from.y + 4 })
+    await grip.dispatchEvent('pointermove', { ...touch, clientX: first.x + 200, clientY: first.y + first.height / 2 - 5 })
+    await expect.poll(() => page.getByTestId(`queued-${a.personId}`).getAttribute('class')).toContain('row--drop-before')
+    await grip.dispatchEvent('pointerup', { ...touch, clientX: first.x + 200, clientY: first.y + first.height / 2 - 5 })
+    await expect.poll(() => waiting()[0], { timeout: 5000 }).toBe(d.personId)
+    // Back where the tests after this one expect it.
+    const sp = hall.server.app.engine.state.speakerLists.get(itemId)!.waiting[0]
+    await direct('speakers:move', { speakerId: sp, position: 2 }, CHAIR)
+    expect(waiting().slice(0, 3)).toEqual([a.personId, hall.delegates[1].personId, d.personId])
   })
 
   it('a tablet asks to speak with a topic; the chair approves; the tablet shows its place', async () => {
