@@ -82,6 +82,14 @@ describe(`a Wi-Fi drop with ${N} tablets`, () => {
     expect(checkins.filter((a) => !a.ok)).toEqual([])
     phase(`${N} tablets connected and checked in`)
 
+    // The hall is on an item and someone is speaking when the Wi-Fi drops: tablets must get both back.
+    const { itemId } = await must<{ itemId: string }>(chair.socket, 'agenda:add', { type: 'speeches', title: '专题发言：乡村振兴' })
+    expect((await emit(chair.socket, 'agenda:setCurrent', { itemId })).ok).toBe(true)
+    const speakerId = ids[N - 1]
+    expect((await emit(chair.socket, 'speakers:add', { itemId, personId: speakerId, topic: '关于发展特色产业的建议' })).ok).toBe(true)
+    expect((await emit(chair.socket, 'speakers:next', { itemId })).ok).toBe(true)
+    expect((await emit(chair.socket, 'speakers:start', { itemId })).ok).toBe(true)
+
     const opened = await openVote(chair.socket, '关于大会选举办法的决议')
     const { pollId, round, roundKey } = opened
     expect(opened.issued).toBe(N)
@@ -151,10 +159,13 @@ describe(`a Wi-Fi drop with ${N} tablets`, () => {
     // Each one really was cut off (a disconnect, then a new connection).
     for (const x of tablets) expect(x.disconnects.some((d) => d >= dropAt.get(x)!) && x.connects.some((c) => c > dropAt.get(x)!)).toBe(true)
 
-    // What each tablet got back is the current state: the log head, the open round, its own vote.
+    // What each tablet got back is the current state: the log head, the current item and who is
+    // speaking, the open round, its own vote.
     for (const x of tablets) {
       const snap = x.snapshots.find((s) => s.at > dropAt.get(x)!)!.snap
       expect(snap.version).toBe(headBefore)
+      expect((snap.view as PublicView).agenda.currentItemId).toBe(itemId)
+      expect((snap.view as PublicView).speech?.current).toMatchObject({ personId: speakerId, status: 'speaking', topic: '关于发展特色产业的建议' })
       expect(snap.me?.eligibleIn).toContain(roundKey)
       expect((snap.view as PublicView).polls.find((p) => p.id === pollId)?.round).toMatchObject({ n: round, status: 'open', issued: N })
       if (inV.has(x)) expect(snap.votedIn, `${x.personId} voted before the drop`).toContain(roundKey)
