@@ -182,47 +182,6 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     expect(count).toMatchObject({ returned: 198, issued: 200, valid: 195, invalid: 3, outcome: 'complete', elected: [c1.id] })
   })
 
-  it('a further round after a tie at the last seat lists the tied in surname-stroke order, a write-in among them', async () => {
-    const chair = await hall.connect(hall.chair.code)
-    const created = await send<{ pollId: string; spec: { candidates: Array<{ id: string; name: string }> } }>(chair.socket, 'poll:create', {
-      title: '纸质补选',
-      mode: 'paper',
-      spec: { kind: 'election', seats: 2, electionKind: 'committee', candidates: [{ name: '周明' }, { name: '李红梅' }] },
-    })
-    if (!created.ok) throw new Error(JSON.stringify(created))
-    const { pollId } = created.data
-    const [li, zhou] = created.data.spec.candidates
-    expect([li.name, zhou.name]).toEqual(['李红梅', '周明'])
-    // Written in: a delegate whose name comes before 李红梅 in stroke order (the count puts
-    // write-ins after the listed candidates).
-    const writeIn = hall.delegates.slice(0, 200).find((d) => compareNamesByStrokes(d.name, '李红梅') < 0)!
-    expect(writeIn).toBeDefined()
-    await checkInDirect(hall.server.app, hall.delegates.slice(0, 200).map((d) => d.personId))
-    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
-    const [sec1, sec2] = hall.codes.filter((c) => c.role === 'secretariat')
-    const t1 = await hall.connect(sec1.code)
-    const t2 = await hall.connect(sec2.code)
-    // 周明 136 elected; 李红梅 and the write-in 130 each, both over 125.5 of 251: a tie for the last seat.
-    const totals = {
-      returned: 198,
-      invalid: 0,
-      tallies: { [zhou.id]: { for: 136, against: 40, abstain: 22 }, [li.id]: { for: 130, against: 50, abstain: 18 } },
-      writeIns: [{ personId: writeIn.personId, for: 130 }],
-    }
-    expect((await send(t1.socket, 'poll:paperEntry', { pollId, entry: 1, totals })).ok).toBe(true)
-    expect((await send(t2.socket, 'poll:paperEntry', { pollId, entry: 2, totals })).ok).toBe(true)
-    expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
-    const poll = hall.server.app.engine.state.polls.get(pollId)!
-    const count = poll.rounds[0].count as ElectionCount
-    expect(count).toMatchObject({ outcome: 'tie', elected: [zhou.id] })
-    // The count report keeps its order (listed candidates, then write-ins); the next ballot does not.
-    expect(count.results.map((r) => r.name)).toEqual(['李红梅', '周明', writeIn.name])
-    expect(poll.nextRound).toMatchObject({ kind: 'election', seats: 1 })
-    const next = (poll.nextRound as { candidates: Array<{ name: string; personId: string | null }> }).candidates
-    expect(next.map((c) => c.name)).toEqual([writeIn.name, '李红梅'])
-    expect(next[0].personId).toBe(writeIn.personId)
-  })
-
   /** A paper election counted from two agreeing entries and published: quick rounds with any outcome. */
   async function paperRound(seats: number, names: string[], totalsOf: (ids: Record<string, string>) => object, checkIn = true) {
     const chair = await hall.connect(hall.chair.code)
@@ -245,6 +204,30 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
     return { chair, pollId, ids, desk: t1 }
   }
+
+  it('a further round after a tie at the last seat lists the tied in surname-stroke order, a write-in among them', async () => {
+    // Written in: a delegate whose name comes before 李红梅 in stroke order (the count puts
+    // write-ins after the listed candidates).
+    const writeIn = hall.delegates.slice(0, 200).find((d) => compareNamesByStrokes(d.name, '李红梅') < 0)!
+    expect(writeIn).toBeDefined()
+    // 周明 136 elected; 李红梅 and the write-in 130 each, both over 125.5 of 251: a tie for the last seat.
+    const { pollId, ids } = await paperRound(2, ['周明', '李红梅'], (c) => ({
+      returned: 198,
+      invalid: 0,
+      tallies: { [c['周明']]: { for: 136, against: 40, abstain: 22 }, [c['李红梅']]: { for: 130, against: 50, abstain: 18 } },
+      writeIns: [{ personId: writeIn.personId, for: 130 }],
+    }))
+    const poll = hall.server.app.engine.state.polls.get(pollId)!
+    expect((poll.spec as { candidates: Array<{ name: string }> }).candidates.map((c) => c.name)).toEqual(['李红梅', '周明'])
+    const count = poll.rounds[0].count as ElectionCount
+    expect(count).toMatchObject({ outcome: 'tie', elected: [ids['周明']] })
+    // The count report keeps its order (listed candidates, then write-ins); the next ballot does not.
+    expect(count.results.map((r) => r.name)).toEqual(['李红梅', '周明', writeIn.name])
+    expect(poll.nextRound).toMatchObject({ kind: 'election', seats: 1 })
+    const next = (poll.nextRound as { candidates: Array<{ name: string; personId: string | null }> }).candidates
+    expect(next.map((c) => c.name)).toEqual([writeIn.name, '李红梅'])
+    expect(next[0].personId).toBe(writeIn.personId)
+  })
 
   it('after a shortfall the presidium sets the further round: fewer seats, a shorter list, a written-in person', async () => {
     const writeIn = hall.delegates[150]
