@@ -44,7 +44,7 @@ export const agendaSchemas = {
   'agenda:setCurrent': z.object({ itemId: id.nullable(), finishPrevious: z.boolean().optional() }).strict(),
   'agenda:setDone': z.object({ itemId: id, done: z.boolean() }).strict(),
   'agenda:removeDocument': z.object({ itemId: id, documentId: id }).strict(),
-  'agenda:showDocument': z.object({ documentId: id.nullable() }).strict(),
+  'agenda:showDocument': z.object({ documentId: id.nullable(), page: z.number().int().min(1).max(10_000).optional() }).strict(),
 
   'speakers:request': z.object({ itemId: id, topic: topic.optional() }).strict(),
   'speakers:withdraw': z.object({ itemId: id }).strict(),

@@ -78,7 +78,7 @@ export type AgendaEvent =
   | { type: 'agenda.documentAttached'; itemId: string; document: DocumentMeta }
   | { type: 'agenda.documentRemoved'; itemId: string; documentId: string }
   /** The chair puts a document on the hall display (null: takes it off). */
-  | { type: 'agenda.documentShown'; documentId: string | null }
+  | { type: 'agenda.documentShown'; documentId: string | null; page?: number }
 
 export function itemStatus(s: MeetingState, item: AgendaItem): AgendaItemStatus {
   if (s.currentItemId === item.id) return 'current'
@@ -149,7 +149,10 @@ export function evolveAgenda(s: MeetingState, e: StoredEvent): void {
       if (s.agenda.has(ev.itemId)) s.agendaOrder = withInserted(s.agendaOrder, ev.itemId, ev.position)
       break
     case 'agenda.itemRemoved':
-      if (s.shownDocumentId && s.agenda.get(ev.itemId)?.documents.some((d) => d.id === s.shownDocumentId)) s.shownDocumentId = null
+      if (s.shownDocumentId && s.agenda.get(ev.itemId)?.documents.some((d) => d.id === s.shownDocumentId)) {
+        s.shownDocumentId = null
+        s.shownDocumentPage = 1
+      }
       s.agenda.delete(ev.itemId)
       s.agendaOrder = s.agendaOrder.filter((x) => x !== ev.itemId)
       s.speakerLists.delete(ev.itemId)
@@ -180,11 +183,15 @@ export function evolveAgenda(s: MeetingState, e: StoredEvent): void {
     case 'agenda.documentRemoved': {
       const it = s.agenda.get(ev.itemId)
       if (it) s.agenda.set(it.id, { ...it, documents: it.documents.filter((d) => d.id !== ev.documentId) })
-      if (s.shownDocumentId === ev.documentId) s.shownDocumentId = null
+      if (s.shownDocumentId === ev.documentId) {
+        s.shownDocumentId = null
+        s.shownDocumentPage = 1
+      }
       break
     }
     case 'agenda.documentShown':
       s.shownDocumentId = ev.documentId
+      s.shownDocumentPage = ev.documentId ? (ev.page ?? 1) : 1
       break
   }
 }
@@ -221,7 +228,7 @@ export interface AgendaCommandResults {
   'agenda:setCurrent': { itemId: string | null; finished: string | null }
   'agenda:setDone': { itemId: string; done: boolean }
   'agenda:removeDocument': { itemId: string; documentId: string }
-  'agenda:showDocument': { documentId: string | null }
+  'agenda:showDocument': { documentId: string | null; page: number }
 }
 
 function checkBudgets(s: MeetingState, budgets: Record<string, number> | undefined): Refusal | null {
@@ -365,8 +372,9 @@ export const agendaCommands: AgendaSpecs = {
         // The hall sees what is on the display: never a hidden item's document.
         if (found.item.hidden) return refuse('ITEM_NOT_FOUND', { itemId: found.item.id })
       }
-      if (s.shownDocumentId === p.documentId) return ok([], { documentId: p.documentId })
-      return ok([{ type: 'agenda.documentShown', documentId: p.documentId }], { documentId: p.documentId })
+      const page = p.documentId === null ? 1 : (p.page ?? 1)
+      if (s.shownDocumentId === p.documentId && (s.shownDocumentPage ?? 1) === page) return ok([], { documentId: p.documentId, page })
+      return ok([{ type: 'agenda.documentShown', documentId: p.documentId, ...(page > 1 ? { page } : {}) }], { documentId: p.documentId, page })
     },
   },
 }

@@ -31,6 +31,8 @@ export interface AgendaView {
   currentItemId: string | null
   /** The document on the hall display, if the chair put one there (and its item is visible). */
   shownDocument: DocumentView | null
+  /** The page of it the display shows, from 1 (a PDF's page; a Markdown text's screenful). */
+  shownPage: number
 }
 
 /** A speaker as the hall sees them. */
@@ -155,6 +157,7 @@ export function agendaView(s: MeetingState, role: Role | 'public'): AgendaView {
     items,
     currentItemId: cur && (all || !cur.hidden) ? cur.id : null,
     shownDocument: shown && (all || !shown.item.hidden) ? documentView(shown.document) : null,
+    shownPage: s.shownDocumentPage ?? 1,
   }
 }
 

@@ -120,6 +120,8 @@ export interface MeetingState {
   currentItemId: string | null
   /** The document the chair puts on the hall display, if any. */
   shownDocumentId: string | null
+  /** Which page of it (a PDF's page; a Markdown text's screenful), from 1. */
+  shownDocumentPage: number
   /** Speakers (list entries and speech records) by id, and each item's list order. */
   speakers: Map<string, Speaker>
   speakerLists: Map<string, SpeakerList>
@@ -151,6 +153,7 @@ export function emptyState(): MeetingState {
     agendaOrder: [],
     currentItemId: null,
     shownDocumentId: null,
+    shownDocumentPage: 1,
     speakers: new Map(),
     speakerLists: new Map(),
   }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { commands } from '../../shared/domain/commands'
 import type { Actor } from '../../shared/domain/types'
 import type { CommandName, CommandPayload } from '../../shared/schemas'
-import { launchBrowser, SIZES, type BrowserSession } from '../helpers/browser'
+import { launchBrowser, SIZES, testIdText, type BrowserSession } from '../helpers/browser'
 import { send, startHall, type Client, type Hall } from '../helpers/server'
 
 async function must<T = any>(socket: Client, event: string, payload: unknown): Promise<T> {
@@ -259,7 +259,9 @@ describe('agenda in the browser', () => {
 
   it('a Markdown document opens on the tablet as text, never as markup', async () => {
     const login = await hall.login(hall.code('sec2'))
-    const md = '# 关于推进乡村振兴的报告\n\n- **产业**兴旺\n- 生态宜居\n\n<script>window.__pwned = true</script>\n<img src=x onerror="window.__pwned = true">\n'
+    // Long enough to need more than one screenful on the hall display.
+    const body = Array.from({ length: 60 }, (_, i) => `${i + 1}. 第${i + 1}条：坚持农业农村优先发展，推进乡村全面振兴。`).join('\n')
+    const md = `# 关于推进乡村振兴的报告\n\n- **产业**兴旺\n- 生态宜居\n\n<script>window.__pwned = true</script>\n<img src=x onerror="window.__pwned = true">\n\n${body}\n`
     const res = await fetch(`${hall.server.url}/api/agenda/${itemId}/documents?name=${encodeURIComponent('乡村振兴报告.md')}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${login.token}` },
@@ -327,6 +329,18 @@ describe('agenda in the browser', () => {
     await chairPage.getByTestId(`show-${mdDoc.id}`).click()
     await display.getByTestId('display-document').locator('h1').filter({ hasText: '关于推进乡村振兴的报告' }).waitFor()
     await shot(display, '15-display-document')
+    // The chair turns the page: the display follows (a Markdown text by screenfuls).
+    await chairPage.getByTestId('document-page-next').click()
+    await expect.poll(() => display.getByTestId('display-document').getAttribute('data-page')).toBe('2')
+    await expect.poll(() => display.getByTestId('display-document').evaluate((el) => el.scrollTop)).toBeGreaterThan(300)
+    await shot(display, '15b-display-document-page-2')
+    expect(await testIdText(chairPage, 'document-page')).toBe('第 2 页')
+    // A PDF opens at the page the chair turns to, in the display's built-in viewer.
+    const pdfDoc = hall.server.app.engine.state.agenda.get(id)!.documents.find((d) => d.mime === 'application/pdf')!
+    await chairPage.getByTestId(`show-${pdfDoc.id}`).click()
+    await expect.poll(() => display.getByTestId('document-pdf').getAttribute('src')).not.toMatch(/#page=/)
+    await chairPage.getByTestId('document-page-next').click()
+    await expect.poll(() => display.getByTestId('document-pdf').getAttribute('src')).toMatch(/#page=2$/)
     await chairPage.getByTestId('unshow-document').click()
     await display.getByTestId('display-should').waitFor()
   })

@@ -193,6 +193,16 @@ describe('a document on the hall display', () => {
     expect(h.act('agenda:showDocument', { documentId: 'doc0' }, CHAIR)).toMatchObject({ ok: false, error: 'DOCUMENT_NOT_FOUND' })
     h.must('agenda:showDocument', { documentId: doc }, CHAIR)
     expect(publicView(h.state).agenda.shownDocument).toMatchObject({ id: doc, name: '报告.md' })
+    expect(publicView(h.state).agenda.shownPage).toBe(1)
+    // The chair turns the pages; the same page again changes nothing.
+    expect(h.must('agenda:showDocument', { documentId: doc, page: 3 }, CHAIR)).toEqual({ documentId: doc, page: 3 })
+    expect(publicView(h.state).agenda.shownPage).toBe(3)
+    const v = h.state.version
+    h.must('agenda:showDocument', { documentId: doc, page: 3 }, CHAIR)
+    expect(h.state.version).toBe(v)
+    h.must('agenda:showDocument', { documentId: doc }, CHAIR)
+    expect(publicView(h.state).agenda.shownPage).toBe(1)
+    h.must('agenda:showDocument', { documentId: doc, page: 2 }, CHAIR)
     h.must('agenda:setHidden', { itemId: a, hidden: true }, DESK)
     expect(publicView(h.state).agenda.shownDocument).toBeNull()
     expect(chairView(h.state).agenda.shownDocument).toMatchObject({ id: doc })
@@ -200,6 +210,8 @@ describe('a document on the hall display', () => {
     h.must('agenda:removeDocument', { itemId: a, documentId: doc }, DESK)
     expect(chairView(h.state).agenda.shownDocument).toBeNull()
     expect(h.state.shownDocumentId).toBeNull()
+    // Taken off with its document: the next one shown starts at its first page.
+    expect(h.state.shownDocumentPage).toBe(1)
   })
 })
 

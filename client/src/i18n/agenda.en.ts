@@ -61,6 +61,9 @@ export const agendaEn: typeof agendaZh = {
     show: 'Show on display',
     unshow: 'Take off display',
     onDisplay: 'On the display: {name}',
+    prevPage: 'Previous page',
+    nextPage: 'Next page',
+    page: 'page {n}',
   },
   speakers: {
     title: 'List of speakers',

@@ -60,6 +60,9 @@ export const agendaZh = {
     show: '投屏',
     unshow: '停止投屏',
     onDisplay: '大屏正在显示：{name}',
+    prevPage: '上一页',
+    nextPage: '下一页',
+    page: '第 {n} 页',
   },
   speakers: {
     title: '发言名单',

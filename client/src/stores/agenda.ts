@@ -10,7 +10,7 @@ import { useMeetingStore } from './meeting'
 import { useSessionStore } from './session'
 import { type Result } from '../logic/errors'
 
-const EMPTY: AgendaView = { items: [], currentItemId: null, shownDocument: null }
+const EMPTY: AgendaView = { items: [], currentItemId: null, shownDocument: null, shownPage: 1 }
 
 export const useAgendaStore = defineStore('agenda', () => {
   const meeting = useMeetingStore()
