@@ -62,7 +62,7 @@ describe.each(STORE_KINDS)('agenda and speakers on %s', (kind) => {
     const shown = latest<StateChanged>(display.socket, 'state:changed')
     const onTablet = latest<StateChanged>(tablet.socket, 'state:changed')
     const chairSeen = latest<StateChanged>(chair.socket, 'state:changed')
-    expect((display.snapshot.view as PublicView).agenda).toEqual({ items: [], currentItemId: null, shownDocument: null })
+    expect((display.snapshot.view as PublicView).agenda).toEqual({ items: [], currentItemId: null, shownDocument: null, shownPage: 1 })
 
     const opening = await must(desk.socket, 'agenda:add', { type: 'opening', title: '大会开幕' })
     const report = await must(desk.socket, 'agenda:add', { type: 'report', title: '审议县委工作报告', presenter: '县委书记' })
