@@ -300,8 +300,14 @@ export const pollCommands: { [C in PollCommand]: CommandSpec<CommandPayload<C>> 
       const { poll, count, next } = pending
       if (count.outcome === 'tie') return refuse('TIE_ROUND_FIXED', { title: poll.title })
       if (p.seats > count.remainingSeats) return refuse('SEATS_OUT_OF_RANGE', { max: count.remainingSeats })
-      // Who may stand: the last round's unelected candidates and the people written in on it.
-      const pool = new Map(count.results.filter((r) => !r.elected).map((r) => [r.id, r]))
+      // Who may stand: the last round's unelected candidates and the people written in on it, less
+      // anyone an earlier round elected (a voter may have written such a person in).
+      const electedBefore = new Set<string>()
+      for (const r of poll.rounds) {
+        const c = r.count as ElectionCount | null
+        for (const row of c?.results ?? []) if (row.elected && row.personId) electedBefore.add(row.personId)
+      }
+      const pool = new Map(count.results.filter((r) => !r.elected && !(r.personId && electedBefore.has(r.personId))).map((r) => [r.id, r]))
       const candidates: Candidate[] = []
       for (const cid of p.candidateIds) {
         const r = pool.get(cid)

@@ -291,6 +291,47 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     expect(await send(chair.socket, 'poll:setNextRound', { pollId, seats: 1, candidateIds: [ids['李红梅'], w] })).toMatchObject({ ok: false, code: 'NO_FURTHER_ROUND' })
   })
 
+  it('someone an earlier round elected cannot stand in a further one, even when written in on it', async () => {
+    const winner = hall.delegates[10]
+    const chair = await hall.connect(hall.chair.code)
+    const created = await send<{ pollId: string; spec: { candidates: Array<{ id: string; name: string }> } }>(chair.socket, 'poll:create', {
+      title: '补选委员',
+      mode: 'paper',
+      spec: { kind: 'election', seats: 2, electionKind: 'committee', candidates: [{ name: winner.name, personId: winner.personId }, { name: '李红梅' }, { name: '周明' }] },
+    })
+    if (!created.ok) throw new Error(JSON.stringify(created))
+    const { pollId } = created.data
+    const id = Object.fromEntries(created.data.spec.candidates.map((c) => [c.name, c.id]))
+    await checkInDirect(hall.server.app, hall.delegates.slice(0, 200).map((d) => d.personId))
+    const [sec1, sec2] = hall.codes.filter((c) => c.role === 'secretariat')
+    const t1 = await hall.connect(sec1.code)
+    const t2 = await hall.connect(sec2.code)
+    const round = async (totals: object) => {
+      expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+      expect((await send(t1.socket, 'poll:paperEntry', { pollId, entry: 1, totals })).ok).toBe(true)
+      expect((await send(t2.socket, 'poll:paperEntry', { pollId, entry: 2, totals })).ok).toBe(true)
+      expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
+      expect((await send(chair.socket, 'poll:publish', { pollId })).ok).toBe(true)
+    }
+    // Round 1 elects the delegate; one seat is left for 李红梅 and 周明.
+    await round({
+      returned: 198,
+      invalid: 0,
+      tallies: { [id[winner.name]]: { for: 150, against: 40, abstain: 8 }, [id['李红梅']]: { for: 100, against: 90, abstain: 8 }, [id['周明']]: { for: 60, against: 130, abstain: 8 } },
+      writeIns: [],
+    })
+    // Round 2 is short again, and some voters wrote in the delegate elected in round 1.
+    await round({
+      returned: 198,
+      invalid: 0,
+      tallies: { [id['李红梅']]: { for: 110, against: 80, abstain: 8 }, [id['周明']]: { for: 50, against: 140, abstain: 8 } },
+      writeIns: [{ personId: winner.personId, for: 30 }],
+    })
+    const refused = await send(chair.socket, 'poll:setNextRound', { pollId, seats: 1, candidateIds: [`w:${winner.personId}`, id['李红梅']] })
+    expect(refused).toMatchObject({ ok: false, code: 'NOT_IN_POOL', message: `${winner.name}不是上一轮未当选的候选人或被另选的人` })
+    expect((await send(chair.socket, 'poll:setNextRound', { pollId, seats: 1, candidateIds: [id['李红梅'], id['周明']] })).ok).toBe(true)
+  })
+
   it('the presidium may end an election without the further round; a void round must be held again', async () => {
     const { chair, pollId, ids } = await paperRound(2, ['王建国', '李红梅', '丁一'], (c) => ({
       returned: 198,
