@@ -5,7 +5,7 @@
 import { commands } from '../shared/domain/commands'
 import { countRound, checkBallot, checkStoredBallot, readStoredBallot } from '../shared/domain/counting'
 import { ballotsDigest, canonicalBallots, canonicalJson } from '../shared/domain/digest'
-import { countElectionFromTotals } from '../shared/domain/elections'
+import { countElectionFromTotals, type ElectionCount } from '../shared/domain/elections'
 import { decideClose, decideOpenCast, paperDifferences } from '../shared/domain/poll-commands'
 import { namedBallotKey, namedBallots, namedTally, roundKey, type Poll, type PollSpec, type Round } from '../shared/domain/polls'
 import type { Actor, MeetingState } from '../shared/domain/types'
@@ -184,7 +184,7 @@ export class PollService {
     const { count, nextRound } = countRound(r, ballots, names)
     const digest = ballotsDigest(canonicalBallots(ballots), sha256hex)
     return this.engine.submit(
-      (s) => decideClose(s, pollId, r.n, { returned: ballots.length, count, ballotsDigest: digest, nextRound: inStrokeOrder(nextRound) }),
+      (s) => decideClose(s, pollId, r.n, { returned: ballots.length, count, ballotsDigest: digest, nextRound: furtherSpec(count, nextRound) }),
       actor,
     )
   }
@@ -215,7 +215,7 @@ export class PollService {
     // The paper ballots stay in the sealed box; the log keeps the hash of the agreed totals.
     const digest = sha256hex(canonicalJson(a.totals))
     return this.engine.submit(
-      (s) => decideClose(s, poll.id, r.n, { returned: a.totals.returned, count, ballotsDigest: digest, nextRound: inStrokeOrder(nextRound) }),
+      (s) => decideClose(s, poll.id, r.n, { returned: a.totals.returned, count, ballotsDigest: digest, nextRound: furtherSpec(count, nextRound) }),
       actor,
     )
   }
@@ -297,10 +297,13 @@ export class PollService {
 }
 
 /**
- * The ballot of a further election round lists its candidates in surname-stroke order, like the first
- * round's: the count gives them in results order, where a write-in tied at the last seat comes after
- * the listed candidates.
+ * The spec of a further election round: its candidates in surname-stroke order, like the first
+ * round's (the count gives them in results order, where a write-in tied at the last seat comes after
+ * the listed candidates), and everyone elected so far, who cannot be written in on it.
  */
-function inStrokeOrder(spec: PollSpec | null): PollSpec | null {
-  return spec?.kind === 'election' ? { ...spec, candidates: sortByStrokes(spec.candidates, (c) => c.name) } : spec
+function furtherSpec(count: unknown, spec: PollSpec | null): PollSpec | null {
+  if (spec?.kind !== 'election') return spec
+  const elected = new Set(spec.electedBefore ?? [])
+  for (const r of (count as ElectionCount | null)?.results ?? []) if (r.elected && r.personId) elected.add(r.personId)
+  return { ...spec, candidates: sortByStrokes(spec.candidates, (c) => c.name), ...(elected.size ? { electedBefore: [...elected].sort() } : {}) }
 }

@@ -18,6 +18,9 @@ export interface ElectionSpec {
   /** More "for" than half of those who should attend (default) or of those present. */
   thresholdBase: 'shouldAttend' | 'present'
   minSurplusPct: number
+  /** A further round's: the people earlier rounds of this election elected (set by the server).
+   * Like the listed candidates, they cannot be written in. */
+  electedBefore?: string[]
 }
 
 export interface ResolutionSpec {
@@ -153,7 +156,7 @@ export function namedBallots(s: Pick<MeetingState, 'namedBallots'>, pollId: stri
 
 /** Persons listed on the ballot (candidates, nominees) who exist in the roster. */
 export function listedPersons(spec: PollSpec): string[] {
-  if (spec.kind === 'election') return spec.candidates.map((c) => c.personId).filter((x): x is string => !!x)
+  if (spec.kind === 'election') return [...spec.candidates.map((c) => c.personId).filter((x): x is string => !!x), ...(spec.electedBefore ?? [])]
   if (spec.kind === 'appointment') return spec.nominees.map((n) => n.personId).filter((x): x is string => !!x)
   return []
 }

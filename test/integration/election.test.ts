@@ -332,6 +332,49 @@ describe.each(STORE_KINDS)('election on %s', (kind) => {
     expect((await send(chair.socket, 'poll:setNextRound', { pollId, seats: 1, candidateIds: [id['李红梅'], id['周明']] })).ok).toBe(true)
   })
 
+  it('on a further round nobody may write in a person an earlier round elected', async () => {
+    const winner = hall.delegates[150]
+    const chair = await hall.connect(hall.chair.code)
+    const created = await send<{ pollId: string; spec: { candidates: Array<{ id: string; name: string }> } }>(chair.socket, 'poll:create', {
+      title: '补选委员',
+      spec: {
+        kind: 'election',
+        seats: 2,
+        electionKind: 'committee',
+        thresholdBase: 'present',
+        candidates: [{ name: winner.name, personId: winner.personId }, { name: '李红梅' }, { name: '周明' }],
+      },
+    })
+    if (!created.ok) throw new Error(JSON.stringify(created))
+    const { pollId } = created.data
+    const id = Object.fromEntries(created.data.spec.candidates.map((c) => [c.name, c.id]))
+    // 130 present: more than 65 "for" elects.
+    const voters = hall.delegates.slice(0, 130)
+    await checkInDirect(hall.server.app, voters.map((d) => d.personId))
+    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const tablets = await Promise.all(voters.slice(0, 70).map((d) => hall.connect(d.code)))
+    const marks1 = { [id[winner.name]]: 'for', [id['李红梅']]: 'abstain', [id['周明']]: 'abstain' }
+    const acks = await Promise.all(tablets.map((t) => send(t.socket, 'ballot:cast', { pollId, round: 1, ballot: { marks: marks1, writeIns: [] }, idempotencyKey: idemKey() })))
+    expect(acks.every((a) => a.ok)).toBe(true)
+    expect((await send(chair.socket, 'poll:close', { pollId })).ok).toBe(true)
+    expect((await send(chair.socket, 'poll:publish', { pollId })).ok).toBe(true)
+    const poll = hall.server.app.engine.state.polls.get(pollId)!
+    expect((poll.rounds[0].count as ElectionCount).elected).toEqual([id[winner.name]])
+    expect(poll.nextRound).toMatchObject({ seats: 1, electedBefore: [winner.personId] })
+
+    expect((await send(chair.socket, 'poll:open', { pollId })).ok).toBe(true)
+    const marks2 = { [id['李红梅']]: 'against', [id['周明']]: 'abstain' }
+    const writeWinner = await send(tablets[0].socket, 'ballot:cast', { pollId, round: 2, ballot: { marks: marks2, writeIns: [winner.personId] }, idempotencyKey: idemKey() })
+    expect(writeWinner).toMatchObject({ ok: false, code: 'INVALID_BALLOT' })
+    // The tablet's list of people to write in leaves the winner out; anyone else may be written in.
+    const list = await fetch(`${hall.server.url}/api/polls/${pollId}/writein-candidates`, { headers: { authorization: `Bearer ${tablets[0].login.token}` } })
+    const people = ((await list.json()) as { data: Array<{ personId: string }> }).data.map((p) => p.personId)
+    expect(people).not.toContain(winner.personId)
+    expect(people).toContain(hall.delegates[151].personId)
+    const other = await send(tablets[0].socket, 'ballot:cast', { pollId, round: 2, ballot: { marks: marks2, writeIns: [hall.delegates[151].personId] }, idempotencyKey: idemKey() })
+    expect(other.ok).toBe(true)
+  })
+
   it('the presidium may end an election without the further round; a void round must be held again', async () => {
     const { chair, pollId, ids } = await paperRound(2, ['王建国', '李红梅', '丁一'], (c) => ({
       returned: 198,
