@@ -494,7 +494,7 @@ export interface PaperElectionTotals {
 }
 
 /** Where a paper entry does not add up, in words a teller can act on; empty when it does. */
-export function paperTotalsProblems(seats: number, candidates: Candidate[], t: PaperElectionTotals): string[] {
+export function paperTotalsProblems(seats: number, candidates: Candidate[], t: PaperElectionTotals, electedBefore: readonly string[] = []): string[] {
   const problems: string[] = []
   const valid = t.returned - t.invalid
   if (valid < 0) problems.push('无效票多于收回票')
@@ -511,6 +511,7 @@ export function paperTotalsProblems(seats: number, candidates: Candidate[], t: P
   const seen = new Set<string>()
   for (const w of t.writeIns) {
     if (listed.has(w.personId)) problems.push('另选他人不能是候选人')
+    if (electedBefore.includes(w.personId)) problems.push('另选他人不能是前几轮已当选的人')
     if (seen.has(w.personId)) problems.push('另选他人重复')
     seen.add(w.personId)
   }

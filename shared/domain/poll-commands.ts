@@ -361,7 +361,7 @@ export const pollCommands: { [C in PollCommand]: CommandSpec<CommandPayload<C>> 
       const other = r.paper?.entries[p.entry === 1 ? 2 : 1]
       // Two independent entries: the second must come from another person.
       if (other && other.by === actor.personId) return refuse('PAPER_SAME_PERSON')
-      const problems = paperTotalsProblems(r.spec.seats, r.spec.candidates, p.totals)
+      const problems = paperTotalsProblems(r.spec.seats, r.spec.candidates, p.totals, r.spec.electedBefore)
       if (problems.length) return refuse('PAPER_INVALID', { problems: problems.join('；') }, problems)
       for (const w of p.totals.writeIns) if (!s.persons.has(w.personId)) return refuse('PERSON_NOT_FOUND', { personId: w.personId })
       const names = new Map<string, string>([...r.spec.candidates.map((c): [string, string] => [c.id, c.name])])

@@ -17,7 +17,7 @@ export interface PaperForm {
   writeIns: Array<{ personId: string; name: string; for: string }>
 }
 
-export type PaperSpec = { seats: number; candidates: Candidate[] }
+export type PaperSpec = { seats: number; candidates: Candidate[]; electedBefore?: string[] }
 
 export function emptyPaperForm(candidates: ReadonlyArray<Pick<Candidate, 'id'>>): PaperForm {
   return {
@@ -111,7 +111,7 @@ export function checkPaperForm(form: PaperForm, spec: PaperSpec, issued: number 
     totals,
     missing,
     malformed,
-    problems: totals ? paperTotalsProblems(spec.seats, spec.candidates, totals) : [],
+    problems: totals ? paperTotalsProblems(spec.seats, spec.candidates, totals, spec.electedBefore) : [],
     valid,
     rows,
     forTotal,
