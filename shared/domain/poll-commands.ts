@@ -301,12 +301,8 @@ export const pollCommands: { [C in PollCommand]: CommandSpec<CommandPayload<C>> 
       if (count.outcome === 'tie') return refuse('TIE_ROUND_FIXED', { title: poll.title })
       if (p.seats > count.remainingSeats) return refuse('SEATS_OUT_OF_RANGE', { max: count.remainingSeats })
       // Who may stand: the last round's unelected candidates and the people written in on it, less
-      // anyone an earlier round elected (a voter may have written such a person in).
-      const electedBefore = new Set<string>()
-      for (const r of poll.rounds) {
-        const c = r.count as ElectionCount | null
-        for (const row of c?.results ?? []) if (row.elected && row.personId) electedBefore.add(row.personId)
-      }
+      // anyone elected so far (the close put them in the further round's spec).
+      const electedBefore = new Set(next.electedBefore ?? [])
       const pool = new Map(count.results.filter((r) => !r.elected && !(r.personId && electedBefore.has(r.personId))).map((r) => [r.id, r]))
       const candidates: Candidate[] = []
       for (const cid of p.candidateIds) {
